@@ -1,0 +1,176 @@
+//! The demo data set: Zhaoqing as the article describes it. The city and its eight
+//! county-level divisions carry their real GB/T 2260 codes; towns, villages and parks
+//! below them are plausible but **synthetic** (flagged `synthetic` in the database) —
+//! their 9- and 12-digit codes follow the statistical pattern, not the official list.
+
+use crate::{App, AppError, AppResult};
+use store::parks::NewPark;
+use store::regions::NewRegion;
+
+pub const CITY: (&str, &str) = ("441200", "肇庆市");
+
+/// Real county-level divisions of Zhaoqing (GB/T 2260), with synthetic towns/streets.
+pub const COUNTIES: [(&str, &str, &[&str]); 8] = [
+    (
+        "441202",
+        "端州区",
+        &["城东街道", "城西街道", "黄岗街道", "睦岗街道"],
+    ),
+    (
+        "441203",
+        "鼎湖区",
+        &[
+            "坑口街道",
+            "桂城街道",
+            "广利街道",
+            "永安镇",
+            "沙浦镇",
+            "莲花镇",
+        ],
+    ),
+    (
+        "441204",
+        "高要区",
+        &["南岸街道", "金渡镇", "白土镇", "回龙镇", "蛟塘镇", "金利镇"],
+    ),
+    (
+        "441223",
+        "广宁县",
+        &["南街街道", "排沙镇", "潭布镇", "江屯镇", "石涧镇"],
+    ),
+    (
+        "441224",
+        "怀集县",
+        &["怀城街道", "冷坑镇", "马宁镇", "岗坪镇", "凤岗镇"],
+    ),
+    (
+        "441225",
+        "封开县",
+        &["江口街道", "南丰镇", "长岗镇", "杏花镇", "大洲镇"],
+    ),
+    (
+        "441226",
+        "德庆县",
+        &["德城街道", "官圩镇", "马圩镇", "回龙镇", "悦城镇"],
+    ),
+    (
+        "441284",
+        "四会市",
+        &[
+            "东城街道",
+            "城中街道",
+            "贞山街道",
+            "大沙镇",
+            "石狗镇",
+            "龙甫镇",
+        ],
+    ),
+];
+
+/// Stems for synthetic village and community names.
+const PLACE_STEMS: [&str; 16] = [
+    "东风", "龙湾", "石岗", "南安", "白沙", "塘尾", "高田", "上坪", "河口", "新围", "岭头", "水边",
+    "大塘", "旺岗", "莲塘", "西岸",
+];
+
+/// Parks and functional zones: (code, name, kind, region). 肇庆高新区 sits in 四会市's
+/// 大旺 area and 肇庆新区 in 鼎湖区; the county parks are synthetic.
+pub const PARKS: [(&str, &str, &str, &str); 8] = [
+    (
+        "ZQHT",
+        "肇庆高新技术产业开发区（肇庆高新区）",
+        "zone",
+        "441284",
+    ),
+    ("ZQXQ", "肇庆新区", "zone", "441203"),
+    ("GYJL", "高要金利产业园", "park", "441204"),
+    ("GNCY", "广宁产业园", "park", "441223"),
+    ("HJCY", "怀集产业转移工业园", "park", "441224"),
+    ("FKCY", "封开产业园", "park", "441225"),
+    ("DQGY", "德庆工业园", "park", "441226"),
+    ("SHCY", "四会产业园", "park", "441284"),
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub regions: usize,
+    pub parks: usize,
+}
+
+/// The whole region tree of the demo city, parents before children.
+pub fn regions() -> Vec<NewRegion> {
+    let mut out = vec![NewRegion {
+        code: CITY.0.to_owned(),
+        name: CITY.1.to_owned(),
+        parent_code: None,
+        level: "city",
+        synthetic: false,
+    }];
+    let mut stem = 0usize;
+    for (county_code, county_name, towns) in COUNTIES {
+        out.push(NewRegion {
+            code: county_code.to_owned(),
+            name: county_name.to_owned(),
+            parent_code: Some(CITY.0.to_owned()),
+            level: "county",
+            synthetic: false,
+        });
+        for (t, town) in towns.iter().enumerate() {
+            let town_code = format!("{county_code}{:03}", t + 1);
+            out.push(NewRegion {
+                code: town_code.clone(),
+                name: (*town).to_owned(),
+                parent_code: Some(county_code.to_owned()),
+                level: "town",
+                synthetic: true,
+            });
+            // Streets (街道) have communities (社区); towns (镇) have villages (村)
+            // and one community at the town seat.
+            let street = town.ends_with("街道");
+            let count = 3 + (t + county_code.len()) % 3;
+            for v in 0..count {
+                let name = PLACE_STEMS[stem % PLACE_STEMS.len()];
+                stem += 1;
+                let suffix = if street || v == 0 { "社区" } else { "村" };
+                out.push(NewRegion {
+                    code: format!(
+                        "{town_code}{:03}",
+                        if suffix == "社区" { v + 1 } else { v + 200 }
+                    ),
+                    name: format!("{name}{suffix}"),
+                    parent_code: Some(town_code.clone()),
+                    level: "village",
+                    synthetic: true,
+                });
+            }
+        }
+    }
+    out
+}
+
+pub fn parks() -> Vec<NewPark> {
+    PARKS
+        .iter()
+        .map(|(code, name, kind, region)| NewPark {
+            code: (*code).to_owned(),
+            name: (*name).to_owned(),
+            kind,
+            region_code: (*region).to_owned(),
+        })
+        .collect()
+}
+
+/// Loads the demo data set. Refuses when the database already holds city data, unless
+/// `force`, which first empties every city table (reference data stays).
+pub async fn load(app: &App, force: bool) -> AppResult<DemoSummary> {
+    if app.store.holds_data().await? {
+        if !force {
+            return Err(AppError::Refused("demo_data_exists"));
+        }
+        app.store.reset_data().await?;
+    }
+    let regions = app.store.regions().upsert_all(&regions()).await?;
+    let parks = app.store.parks().upsert_all(&parks()).await?;
+    tracing::info!(regions, parks, "demo data loaded");
+    Ok(DemoSummary { regions, parks })
+}

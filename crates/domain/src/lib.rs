@@ -1,0 +1,16 @@
+//! fugong's vocabulary, shared by every layer and depending on none of them.
+//!
+//! Values that arrive from outside (forms, imports, the API) become domain types only
+//! through a checking constructor (`parse`), so code that holds a `RegionCode` knows
+//! it is well formed. Failures are [`Invalid`]: a field name and a stable code that the
+//! UI and the API translate through the message catalogues (`error.<code>`).
+
+pub mod clock;
+pub mod invalid;
+pub mod lang;
+pub mod region;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use invalid::Invalid;
+pub use lang::Lang;
+pub use region::{RegionCode, RegionLevel};

@@ -1,0 +1,154 @@
+//! Configuration that needs nothing: defaults, then an optional TOML file, then
+//! environment variables, then command-line flags — each overriding the one before.
+//!
+//! | setting         | default            | TOML key         | environment             | flag       |
+//! |-----------------|--------------------|------------------|-------------------------|------------|
+//! | listen address  | 127.0.0.1:8080     | `listen`         | `FUGONG_LISTEN`         | `--listen` |
+//! | data directory  | ./fugong-data      | `data_dir`       | `FUGONG_DATA`           | `--data`   |
+//! | database        | SQLite in data dir | `database_url`   | `DATABASE_URL`          |            |
+//! | secure cookies  | false              | `secure_cookies` | `FUGONG_SECURE_COOKIES` |            |
+//! | log filter      | info               | `log`            | `FUGONG_LOG`            |            |
+//!
+//! The TOML file is `--config FILE`, or `FUGONG_CONFIG`, or `fugong.toml` in the
+//! working directory if present.
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "fugong-data";
+
+#[derive(Clone)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; `None` means the SQLite file in the data directory.
+    pub database_url: Option<String>,
+    pub secure_cookies: bool,
+    pub log: String,
+}
+
+/// Secrets never printed: the database password is redacted.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(store::redact_url),
+            )
+            .field("secure_cookies", &self.secure_cookies)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: DEFAULT_LISTEN.to_owned(),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            database_url: None,
+            secure_cookies: false,
+            log: "info".to_owned(),
+        }
+    }
+}
+
+/// The file's shape; unknown keys are refused by name.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    secure_cookies: Option<bool>,
+    log: Option<String>,
+}
+
+/// Flags given on the command line (already parsed by clap).
+#[derive(Debug, Default, Clone)]
+pub struct Flags {
+    pub config: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Builds the configuration from all sources. `env` is a lookup so tests need not
+    /// touch the process environment.
+    pub fn load(flags: &Flags, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        let mut c = Config::default();
+        let file = flags
+            .config
+            .clone()
+            .or_else(|| env("FUGONG_CONFIG").map(PathBuf::from))
+            .or_else(|| Some(PathBuf::from("fugong.toml")).filter(|p| p.exists()));
+        if let Some(path) = file {
+            c.apply_file(&path)?;
+        }
+        if let Some(v) = env("FUGONG_LISTEN") {
+            c.listen = v;
+        }
+        if let Some(v) = env("FUGONG_DATA") {
+            c.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("DATABASE_URL").filter(|v| !v.trim().is_empty()) {
+            c.database_url = Some(v);
+        }
+        if let Some(v) = env("FUGONG_SECURE_COOKIES") {
+            c.secure_cookies = parse_bool("FUGONG_SECURE_COOKIES", &v)?;
+        }
+        if let Some(v) = env("FUGONG_LOG") {
+            c.log = v;
+        }
+        if let Some(v) = &flags.listen {
+            c.listen = v.clone();
+        }
+        if let Some(v) = &flags.data_dir {
+            c.data_dir = v.clone();
+        }
+        Ok(c)
+    }
+
+    fn apply_file(&mut self, path: &Path) -> anyhow::Result<()> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let file: FileConfig = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("config file {}: {}", path.display(), e.message()))?;
+        if let Some(v) = file.listen {
+            self.listen = v;
+        }
+        if let Some(v) = file.data_dir {
+            self.data_dir = v;
+        }
+        if let Some(v) = file.database_url {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = file.secure_cookies {
+            self.secure_cookies = v;
+        }
+        if let Some(v) = file.log {
+            self.log = v;
+        }
+        Ok(())
+    }
+
+    pub fn db_target(&self) -> anyhow::Result<store::DbTarget> {
+        Ok(store::DbTarget::from_config(
+            self.database_url.as_deref(),
+            &self.data_dir,
+        )?)
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        other => bail!("{name}: expected true or false, got '{other}'"),
+    }
+}

@@ -1,0 +1,196 @@
+//! `fugong`: serve the platform, migrate, load demo data, back up.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use domain::SystemClock;
+use fugong::config::{Config, Flags};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "fugong",
+    version,
+    about = "复工 fugong — enterprise back-to-work service platform",
+    long_about = "复工 fugong — the city's platform for getting every enterprise back to work \
+                  and keeping it producing safely.\n\nWith no configuration it keeps its data \
+                  in ./fugong-data (SQLite). Set DATABASE_URL=postgres://… to use PostgreSQL."
+)]
+struct Cli {
+    /// TOML configuration file (default: ./fugong.toml when present, or FUGONG_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory holding the SQLite database and keys [default: ./fugong-data, or FUGONG_DATA].
+    #[arg(long = "data", global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (pages and the JSON API).
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080, or FUGONG_LISTEN].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Load the demo data set first if the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo data set (Zhaoqing) into the database.
+    Demo {
+        /// Replace the city data already in the database.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write a consistent copy of the SQLite database to FILE while it is in use.
+    Backup {
+        /// Where to write the copy (must not exist yet).
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let flags = Flags {
+        config: cli.config.clone(),
+        listen,
+        data_dir: cli.data_dir.clone(),
+    };
+    let config = match Config::load(&flags, |k| std::env::var(k).ok()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    init_tracing(&config.log);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return fail(e.into()),
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+/// One clear line on stderr and a non-zero exit; never a panic backtrace.
+fn fail(e: anyhow::Error) -> ExitCode {
+    eprintln!("error: {e:#}");
+    ExitCode::FAILURE
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("{filter},sqlx=warn"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    let clock = Arc::new(SystemClock);
+    match command {
+        Command::Serve { demo, .. } => {
+            // Bind first: a port in use should fail before any database work.
+            let listener = fugong::bind(&config.listen).await?;
+            let prepared = fugong::prepare(&config, clock, demo).await?;
+            if let Some(summary) = &prepared.demo_loaded {
+                println!(
+                    "demo data loaded: {} regions, {} parks",
+                    summary.regions, summary.parks
+                );
+            }
+            let addr = listener.local_addr()?;
+            println!(
+                "fugong {} serving http://{addr}  (database: {})",
+                env!("CARGO_PKG_VERSION"),
+                prepared.target
+            );
+            let settings = fugong::WebSettings {
+                demo,
+                secure_cookies: config.secure_cookies,
+            };
+            fugong::serve(prepared.app, settings, listener, shutdown_signal()).await?;
+            println!("fugong stopped");
+            Ok(())
+        }
+        Command::Migrate => {
+            fugong::ensure_data_dir(&config.data_dir)?;
+            let target = config.db_target()?;
+            let store = store::Store::open(&target).await?;
+            let app = app::App::new(store, clock);
+            let applied = app.prepare().await?;
+            if applied.before == applied.after {
+                println!(
+                    "database {target} is up to date (schema version {})",
+                    applied.after
+                );
+            } else {
+                println!(
+                    "database {target} migrated from schema version {} to {}",
+                    applied.before, applied.after
+                );
+            }
+            Ok(())
+        }
+        Command::Demo { force } => {
+            let prepared = fugong::prepare(&config, clock, false).await?;
+            match app::demo::load(&prepared.app, force).await {
+                Ok(summary) => {
+                    println!(
+                        "demo data loaded into {}: {} regions, {} parks",
+                        prepared.target, summary.regions, summary.parks
+                    );
+                    Ok(())
+                }
+                Err(app::AppError::Refused("demo_data_exists")) => anyhow::bail!(
+                    "database {} already holds data; not loading the demo data set (use --force to replace it)",
+                    prepared.target
+                ),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Backup { file } => {
+            let prepared = fugong::prepare(&config, clock, false).await?;
+            prepared
+                .app
+                .store
+                .backup(&file)
+                .await
+                .with_context(|| format!("backup to {} failed", file.display()))?;
+            println!("backup written to {}", file.display());
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM; the server then finishes in-flight requests.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

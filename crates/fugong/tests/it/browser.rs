@@ -1,0 +1,60 @@
+//! End to end in a real browser: the shell in Chinese, the switch to English.
+
+use crate::harness::{Backend, Options, TestApp};
+use crate::webdriver::Browser;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_page_switches_to_english_and_remembers_it() {
+    let Some(browser) = Browser::start("zh-CN").await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite, Options { demo: true })
+        .await
+        .unwrap();
+
+    browser.goto(&app.url("/")).await;
+    let html = browser.find("html").await;
+    assert_eq!(
+        browser.attribute(&html, "lang").await.as_deref(),
+        Some("zh-CN")
+    );
+    let nav = browser.text(&browser.find("#main-nav").await).await;
+    assert!(
+        nav.contains("首页") && nav.contains("行政区划"),
+        "Chinese navigation: {nav}"
+    );
+
+    browser.click(&browser.find("#lang-switch").await).await;
+    let html = browser.find("html").await;
+    assert_eq!(
+        browser.attribute(&html, "lang").await.as_deref(),
+        Some("en")
+    );
+    let nav = browser.text(&browser.find("#main-nav").await).await;
+    assert!(
+        nav.contains("Home") && nav.contains("Regions") && nav.contains("Industries"),
+        "English navigation: {nav}"
+    );
+    assert_eq!(
+        browser.current_url().await,
+        app.url("/"),
+        "the switch returns to the same page"
+    );
+
+    // The choice is remembered: another page, reached by a link, is English too.
+    let links = browser.find_all("#main-nav a").await;
+    browser.click(&links[1]).await;
+    assert!(browser.current_url().await.ends_with("/regions"));
+    let h1 = browser.text(&browser.find("main h1").await).await;
+    assert_eq!(h1, "Regions");
+    let first_county = browser
+        .text(&browser.find("main table tbody tr td a").await)
+        .await;
+    assert_eq!(first_county, "肇庆市");
+
+    // And back to Chinese.
+    browser.click(&browser.find("#lang-switch").await).await;
+    let h1 = browser.text(&browser.find("main h1").await).await;
+    assert_eq!(h1, "行政区划");
+    browser.quit().await;
+}

@@ -1,0 +1,76 @@
+//! fugong's HTTP face. `router` builds every route; `launch` serves it on a listener the
+//! caller bound (the binary binds the configured address, tests bind 127.0.0.1:0).
+//!
+//! - `html/`: server-rendered pages per feature (askama templates in `templates/`)
+//! - `api/`: the JSON API under `/api/v1` and `/healthz`
+//! - `i18n`: message catalogues (`locales/*.toml`) and the request's language
+//! - `error`: one error type; `middleware` turns it into a translated page or JSON
+//! - `assets`: CSS and icons compiled into the binary
+
+mod api;
+mod assets;
+mod error;
+mod html;
+pub mod i18n;
+mod middleware;
+
+pub use error::WebError;
+
+use app::App;
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Settings of the web layer that are not the database.
+#[derive(Debug, Clone, Default)]
+pub struct WebSettings {
+    /// Demo mode: the login page shows the demo accounts.
+    pub demo: bool,
+    /// Mark cookies `Secure` (set when served over https).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub settings: Arc<WebSettings>,
+}
+
+impl AppState {
+    pub fn new(app: App, settings: WebSettings) -> Self {
+        Self {
+            app,
+            settings: Arc::new(settings),
+        }
+    }
+}
+
+/// Every route of the product, with the middleware stack around them.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(html::routes())
+        .merge(api::routes())
+        .merge(assets::routes())
+        .fallback(|| async { WebError::NotFound })
+        .with_state(state)
+        // Listed inner to outer. Error rendering sees every response, including panics
+        // and the fallback, and replaces error bodies; security headers go on last so
+        // they are on whatever is finally sent.
+        .layer(axum::middleware::from_fn(middleware::log_requests))
+        .layer(axum::middleware::from_fn(middleware::render_errors))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+}
+
+/// Serves until `shutdown` completes, then finishes in-flight requests and returns.
+pub async fn launch(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
