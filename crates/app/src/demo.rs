@@ -4,6 +4,7 @@
 //! their 9- and 12-digit codes follow the statistical pattern, not the official list.
 
 use crate::{App, AppError, AppResult};
+use domain::Role;
 use store::parks::NewPark;
 use store::regions::NewRegion;
 
@@ -91,10 +92,71 @@ pub const PARKS: [(&str, &str, &str, &str); 8] = [
     ("SHCY", "四会产业园", "park", "441284"),
 ];
 
+/// The password of every demo account. Demo mode prints it and shows it on the login
+/// page; a real deployment creates its accounts with `fugong user add`.
+pub const DEMO_PASSWORD: &str = "fugong2020";
+
+/// One account per role (usernames that integrators' scripts rely on), with the
+/// target of its scope. Ids of modules not built yet (cadre, department, enterprise,
+/// bank) point at the first demo row those modules will create.
+pub const ACCOUNTS: [(&str, &str, Role, Option<&str>); 10] = [
+    ("city_admin", "市指挥部管理员", Role::CityAdmin, None),
+    (
+        "duanzhou_officer",
+        "端州区复工专班",
+        Role::CountyOfficer,
+        Some("441202"),
+    ),
+    (
+        "sihui_officer",
+        "四会市复工专班",
+        Role::CountyOfficer,
+        Some("441284"),
+    ),
+    (
+        "chengdong_officer",
+        "城东街道办",
+        Role::TownOfficer,
+        Some("441202001"),
+    ),
+    (
+        "village_officer",
+        "东风社区居委会",
+        Role::VillageOfficer,
+        Some("441202001001"),
+    ),
+    (
+        "gaoxin_park",
+        "肇庆高新区党工委",
+        Role::ParkOfficer,
+        Some("ZQHT"),
+    ),
+    (
+        "industry_officer",
+        "市工业和信息化局",
+        Role::IndustryOfficer,
+        Some("C"),
+    ),
+    (
+        "liaison_demo",
+        "挂点联系干部（演示）",
+        Role::Liaison,
+        Some("1"),
+    ),
+    (
+        "enterprise_demo",
+        "企业人事专员（演示）",
+        Role::Enterprise,
+        Some("1"),
+    ),
+    ("bank_demo", "银行客户经理（演示）", Role::Bank, Some("1")),
+];
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemoSummary {
     pub regions: usize,
     pub parks: usize,
+    pub accounts: usize,
 }
 
 /// The whole region tree of the demo city, parents before children.
@@ -171,6 +233,16 @@ pub async fn load(app: &App, force: bool) -> AppResult<DemoSummary> {
     }
     let regions = app.store.regions().upsert_all(&regions()).await?;
     let parks = app.store.parks().upsert_all(&parks()).await?;
-    tracing::info!(regions, parks, "demo data loaded");
-    Ok(DemoSummary { regions, parks })
+    for (username, name, role, target) in ACCOUNTS {
+        let target = target.map(str::to_owned);
+        app.create_user(None, username, name, DEMO_PASSWORD, &[(role, target)])
+            .await?;
+    }
+    let accounts = ACCOUNTS.len();
+    tracing::info!(regions, parks, accounts, "demo data loaded");
+    Ok(DemoSummary {
+        regions,
+        parks,
+        accounts,
+    })
 }

@@ -10,6 +10,15 @@ pub enum AppError {
     Invalid(#[from] Invalid),
     #[error("not found")]
     NotFound,
+    /// The account lacks the permission for this action.
+    #[error("forbidden")]
+    Forbidden,
+    /// Wrong username or password (deliberately not saying which).
+    #[error("bad credentials")]
+    BadCredentials,
+    /// Too many failed logins; try again in this many minutes.
+    #[error("throttled for {minutes} min")]
+    Throttled { minutes: i64 },
     #[error("{0}")]
     Refused(&'static str),
     #[error(transparent)]
@@ -20,6 +29,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(code) => AppError::Refused(code),
             other => AppError::Store(other),
         }
     }

@@ -1,8 +1,11 @@
 //! Use cases, one module per feature. Web handlers and CLI commands call these; these
 //! call the store. Nothing here knows about HTTP, HTML or the terminal.
 
+pub mod accounts;
+mod audit;
 pub mod demo;
 mod error;
+pub mod excel;
 pub mod reference;
 
 pub use error::{AppError, AppResult};

@@ -5,11 +5,13 @@
 //! it is well formed. Failures are [`Invalid`]: a field name and a stable code that the
 //! UI and the API translate through the message catalogues (`error.<code>`).
 
+pub mod access;
 pub mod clock;
 pub mod invalid;
 pub mod lang;
 pub mod region;
 
+pub use access::{Action, Grant, Principal, Role, Scope, Target};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use invalid::Invalid;
 pub use lang::Lang;

@@ -52,6 +52,47 @@ enum Command {
         /// Where to write the copy (must not exist yet).
         file: PathBuf,
     },
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (the first administrator, typically). The password is asked
+    /// for, or read from standard input with --password-stdin.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Role: city_admin, county_officer, town_officer, village_officer, park_officer,
+        /// industry_officer, liaison, department_handler, enterprise, bank.
+        #[arg(long)]
+        role: String,
+        /// The role's target: a division code, park code, industry code or id.
+        #[arg(long)]
+        scope: Option<String>,
+        /// Display name (defaults to the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for an account and print it (shown only this once).
+    Create {
+        #[arg(long)]
+        username: String,
+        /// A label to tell tokens apart.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -99,14 +140,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     let clock = Arc::new(SystemClock);
     match command {
         Command::Serve { demo, .. } => {
+            // Take over SIGTERM and Ctrl-C before anything else, so a stop request
+            // during start-up (demo loading, migrations) is a clean stop, not a kill.
+            let shutdown = shutdown_signal()?;
             // Bind first: a port in use should fail before any database work.
             let listener = fugong::bind(&config.listen).await?;
             let prepared = fugong::prepare(&config, clock, demo).await?;
             if let Some(summary) = &prepared.demo_loaded {
                 println!(
-                    "demo data loaded: {} regions, {} parks",
-                    summary.regions, summary.parks
+                    "demo data loaded: {} regions, {} parks, {} accounts",
+                    summary.regions, summary.parks, summary.accounts
                 );
+            }
+            if demo {
+                print_demo_accounts();
             }
             let addr = listener.local_addr()?;
             println!(
@@ -118,7 +165,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 demo,
                 secure_cookies: config.secure_cookies,
             };
-            fugong::serve(prepared.app, settings, listener, shutdown_signal()).await?;
+            fugong::serve(prepared.app, settings, listener, shutdown).await?;
             println!("fugong stopped");
             Ok(())
         }
@@ -146,9 +193,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             match app::demo::load(&prepared.app, force).await {
                 Ok(summary) => {
                     println!(
-                        "demo data loaded into {}: {} regions, {} parks",
-                        prepared.target, summary.regions, summary.parks
+                        "demo data loaded into {}: {} regions, {} parks, {} accounts",
+                        prepared.target, summary.regions, summary.parks, summary.accounts
                     );
+                    print_demo_accounts();
                     Ok(())
                 }
                 Err(app::AppError::Refused("demo_data_exists")) => anyhow::bail!(
@@ -157,6 +205,46 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 ),
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            scope,
+            name,
+            password_stdin,
+        }) => {
+            let prepared = fugong::prepare(&config, clock, false).await?;
+            let role = domain::Role::parse(&role).map_err(|e| explain(e.into()))?;
+            let password = read_password(password_stdin)?;
+            let name = name.unwrap_or_else(|| username.clone());
+            let id = prepared
+                .app
+                .create_user(None, &username, &name, &password, &[(role, scope)])
+                .await
+                .map_err(explain)?;
+            println!(
+                "account {username} created (id {id}, role {})",
+                role.as_str()
+            );
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { username, name }) => {
+            let prepared = fugong::prepare(&config, clock, false).await?;
+            let user = prepared
+                .app
+                .store
+                .accounts()
+                .by_username(&username)
+                .await?
+                .with_context(|| format!("no account named {username}"))?;
+            let (_, token) = prepared
+                .app
+                .create_token(None, user.id, name.as_deref().unwrap_or("CLI"))
+                .await
+                .map_err(explain)?;
+            println!("{token}");
+            eprintln!("token created for {username}; it is shown only this once");
+            Ok(())
         }
         Command::Backup { file } => {
             let prepared = fugong::prepare(&config, clock, false).await?;
@@ -172,25 +260,60 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM; the server then finishes in-flight requests.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+fn print_demo_accounts() {
+    println!(
+        "demo accounts (password for all: {}):",
+        app::demo::DEMO_PASSWORD
+    );
+    for (username, name, role, scope) in app::demo::ACCOUNTS {
+        println!(
+            "  {username:<18} {:<18} {:<14} {name}",
+            role.as_str(),
+            scope.unwrap_or("-")
+        );
     }
-    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    use std::io::BufRead;
+    if !from_stdin {
+        eprint!("password for the new account (input is shown; use --password-stdin to pipe it): ");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// One line for a refused use case, in the words of the English catalogue.
+fn explain(e: app::AppError) -> anyhow::Error {
+    let t = web::i18n::messages(domain::Lang::En);
+    match e {
+        app::AppError::Invalid(i) => anyhow::anyhow!("{}: {}", i.field, t.error(i.code)),
+        app::AppError::Refused(code) => anyhow::anyhow!("{}", t.error(code)),
+        other => other.into(),
+    }
+}
+
+/// Installs the handlers now and returns a future that resolves on Ctrl-C or SIGTERM;
+/// the server then finishes in-flight requests.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot install the SIGTERM handler")?;
+    Ok(async move {
+        #[cfg(unix)]
+        let term = async move {
+            term.recv().await;
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            () = term => {},
+        }
+        tracing::info!("shutdown requested; finishing in-flight requests");
+    })
 }

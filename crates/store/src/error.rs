@@ -31,6 +31,9 @@ pub enum StoreError {
     BackupExists(PathBuf),
     #[error("not found")]
     NotFound,
+    /// A uniqueness or state rule refused the write; the code is translatable.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     #[error(transparent)]
     Sql(#[from] sqlx::Error),
 }

@@ -12,6 +12,9 @@
 
 #[macro_use]
 mod db;
+#[macro_use]
+pub mod audit;
+pub mod accounts;
 mod error;
 pub mod industries;
 pub mod migrate;
@@ -60,7 +63,9 @@ impl Store {
     /// Whether the database holds anything besides the shipped reference data.
     pub async fn holds_data(&self) -> StoreResult<bool> {
         let n: i64 = with_db!(&self.db, pool => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM regions").fetch_one(pool).await?
+            sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM regions) + (SELECT COUNT(*) FROM users)")
+                .fetch_one(pool)
+                .await?
         });
         Ok(n > 0)
     }
@@ -83,6 +88,14 @@ impl Store {
     /// Table → columns of the live schema, for the drift test and `fugong migrate --show`.
     pub async fn schema(&self) -> StoreResult<migrate::Schema> {
         migrate::schema(&self.db).await
+    }
+
+    pub fn accounts(&self) -> accounts::Accounts<'_> {
+        accounts::Accounts { db: &self.db }
+    }
+
+    pub fn audit(&self) -> audit::Audit<'_> {
+        audit::Audit { db: &self.db }
     }
 
     pub fn regions(&self) -> regions::Regions<'_> {

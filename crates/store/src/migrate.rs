@@ -40,15 +40,24 @@ macro_rules! migration {
 /// Every migration this build knows, in order. A test checks that this list and the
 /// files in both `migrations/` folders agree.
 #[allow(clippy::zero_prefixed_literal)] // the number is also the file name: 0001_init.sql
-pub const MIGRATIONS: &[Migration] = &[migration!(0001, "init")];
+pub const MIGRATIONS: &[Migration] = &[migration!(0001, "init"), migration!(0002, "accounts")];
 
 /// City data tables, children before parents: what `fugong demo --force` empties.
 /// Reference data (industries) and the migration record are kept. A test checks that
 /// every table of the schema is either here or in `KEPT_TABLES`.
-pub const DATA_TABLES_CHILDREN_FIRST: &[&str] = &["parks", "regions"];
+pub const DATA_TABLES_CHILDREN_FIRST: &[&str] = &[
+    "login_attempts",
+    "api_tokens",
+    "sessions",
+    "grants",
+    "users",
+    "parks",
+    "regions",
+];
 
 /// Tables `reset_data` leaves alone.
-pub const KEPT_TABLES: &[&str] = &["schema_migrations", "industries"];
+/// The audit log is kept: it is append-only, even across a demo reload.
+pub const KEPT_TABLES: &[&str] = &["schema_migrations", "industries", "audit_log"];
 
 /// What `run` did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,7 @@
 //! Static files compiled into the binary: nothing is fetched from outside at run time.
 
-use crate::AppState;
 use crate::error::WebError;
-use axum::Router;
+use crate::routes::{Access, Data, Routes};
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -22,11 +21,22 @@ const FILES: [(&str, &str, &[u8]); 2] = [
     ),
 ];
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/static/{file}", get(asset)).route(
-        "/favicon.ico",
-        get(|| asset(Path("favicon.svg".to_owned()))),
-    )
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(
+            "/static/{file}",
+            "GET",
+            Access::Public,
+            Data::None,
+            get(asset),
+        )
+        .add(
+            "/favicon.ico",
+            "GET",
+            Access::Public,
+            Data::None,
+            get(|| asset(Path("favicon.svg".to_owned()))),
+        )
 }
 
 async fn asset(Path(file): Path<String>) -> Result<Response, WebError> {

@@ -78,6 +78,13 @@ impl From<AppError> for WebError {
         match e {
             AppError::Invalid(i) => WebError::Invalid(i),
             AppError::NotFound => WebError::NotFound,
+            AppError::Forbidden => WebError::Refused(StatusCode::FORBIDDEN, "forbidden"),
+            AppError::BadCredentials => {
+                WebError::Refused(StatusCode::UNAUTHORIZED, "bad_credentials")
+            }
+            AppError::Throttled { .. } => {
+                WebError::Refused(StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
+            }
             AppError::Refused(code) => WebError::Refused(StatusCode::CONFLICT, code),
             AppError::Store(s) if s.is_unavailable() => WebError::Unavailable,
             AppError::Store(s) => WebError::Internal(s.to_string()),

@@ -9,10 +9,12 @@
 
 mod api;
 mod assets;
+pub mod auth;
 mod error;
 mod html;
 pub mod i18n;
 mod middleware;
+pub mod routes;
 
 pub use error::WebError;
 
@@ -47,17 +49,34 @@ impl AppState {
     }
 }
 
-/// Every route of the product, with the middleware stack around them.
-pub fn router(state: AppState) -> Router {
-    Router::new()
+fn all_routes() -> routes::Routes {
+    routes::Routes::new()
         .merge(html::routes())
         .merge(api::routes())
         .merge(assets::routes())
+}
+
+/// Every route with its access rule and data kind, as registered in the router; the
+/// tests walk this table.
+pub fn route_table() -> Vec<routes::RouteSpec> {
+    all_routes().into_parts().1
+}
+
+/// Every route of the product, with the middleware stack around them.
+pub fn router(state: AppState) -> Router {
+    let (routes, _) = all_routes().into_parts();
+    routes
         .fallback(|| async { WebError::NotFound })
+        // Listed inner to outer. Who is asking is known before CSRF is checked; error
+        // rendering sees every response, including panics and the fallback, and
+        // replaces error bodies; security headers go on last so they are on whatever
+        // is finally sent.
+        .layer(axum::middleware::from_fn(auth::verify_csrf))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
         .with_state(state)
-        // Listed inner to outer. Error rendering sees every response, including panics
-        // and the fallback, and replaces error bodies; security headers go on last so
-        // they are on whatever is finally sent.
         .layer(axum::middleware::from_fn(middleware::log_requests))
         .layer(axum::middleware::from_fn(middleware::render_errors))
         .layer(axum::middleware::from_fn(middleware::security_headers))

@@ -12,7 +12,20 @@ async fn home_page_switches_to_english_and_remembers_it() {
         .await
         .unwrap();
 
+    // Signed out, the home page leads to the login form, which lists the demo accounts.
     browser.goto(&app.url("/")).await;
+    assert!(browser.current_url().await.contains("/login?next=/"));
+    let demo = browser.text(&browser.find("#demo-accounts").await).await;
+    assert!(demo.contains("city_admin") && demo.contains(app::demo::DEMO_PASSWORD));
+    browser
+        .type_text(&browser.find("#username").await, "city_admin")
+        .await;
+    browser
+        .type_text(&browser.find("#password").await, app::demo::DEMO_PASSWORD)
+        .await;
+    browser.click(&browser.find("#login-submit").await).await;
+    assert_eq!(browser.current_url().await, app.url("/"));
+
     let html = browser.find("html").await;
     assert_eq!(
         browser.attribute(&html, "lang").await.as_deref(),

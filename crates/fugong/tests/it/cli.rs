@@ -186,9 +186,16 @@ fn serve_demo_then_sigterm_stops_cleanly() {
         .unwrap();
     let mut up = false;
     for _ in 0..150 {
-        if std::net::TcpStream::connect(&addr).is_ok() {
-            up = true;
-            break;
+        // Up means answering, not just bound: the demo loads between the two.
+        use std::io::{Read, Write};
+        if let Ok(mut c) = std::net::TcpStream::connect(&addr) {
+            let _ = c.write_all(b"GET /healthz HTTP/1.0\r\n\r\n");
+            let mut buf = String::new();
+            let _ = c.read_to_string(&mut buf);
+            if buf.starts_with("HTTP/1.0 200") || buf.starts_with("HTTP/1.1 200") {
+                up = true;
+                break;
+            }
         }
         std::thread::sleep(Duration::from_millis(100));
     }

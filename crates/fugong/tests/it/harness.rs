@@ -144,6 +144,71 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// Signs in through the use case (not the form) and returns the cookie and CSRF
+    /// token a browser would hold. Demo accounts share `app::demo::DEMO_PASSWORD`.
+    pub async fn session(&self, username: &str) -> Session {
+        let s = self
+            .app
+            .login(username, app::demo::DEMO_PASSWORD, "192.0.2.1")
+            .await
+            .unwrap_or_else(|e| panic!("login {username}: {e}"));
+        Session {
+            token: s.token,
+            csrf: s.csrf,
+        }
+    }
+
+    /// GET as a signed-in user, with extra headers.
+    pub async fn get_as(
+        &self,
+        s: &Session,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut req = self.client.get(self.url(path)).header("cookie", s.cookie());
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// A form POST as a signed-in user, with the session's CSRF token added.
+    pub async fn post_as(
+        &self,
+        s: &Session,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("_csrf", &s.csrf));
+        self.client
+            .post(self.url(path))
+            .header("cookie", s.cookie())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&fields))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Starts a second server instance on the same database (as behind a load
+    /// balancer) and returns its base URL.
+    pub async fn second_instance(&self) -> String {
+        let prepared = fugong::prepare(&self.config, self.clock.clone(), false)
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let settings = fugong::WebSettings::default();
+        tokio::spawn(fugong::serve(
+            prepared.app,
+            settings,
+            listener,
+            std::future::pending(),
+        ));
+        base
+    }
+
     /// Asks the server to stop and waits for it to drain; returns what `serve` returned.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
         if let Some(tx) = self.shutdown.take() {
@@ -270,4 +335,36 @@ pub fn with_database(url: &str, name: &str) -> String {
         Some(q) => format!("{base}/{name}?{q}"),
         None => format!("{base}/{name}"),
     }
+}
+
+/// A signed-in browser's credentials.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub csrf: String,
+}
+
+impl Session {
+    pub fn cookie(&self) -> String {
+        format!("fg_session={}", self.token)
+    }
+}
+
+/// `application/x-www-form-urlencoded` body.
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }

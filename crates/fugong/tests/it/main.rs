@@ -10,6 +10,8 @@
 mod harness;
 mod webdriver;
 
+mod access;
+mod accounts;
 mod browser;
 mod cli;
 mod config;

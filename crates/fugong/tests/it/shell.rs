@@ -8,12 +8,13 @@ async fn body(res: reqwest::Response) -> String {
 }
 
 async fn chinese_by_default_english_by_header_or_cookie(app: TestApp) {
-    let zh = body(app.get("/").await).await;
+    let s = app.session("city_admin").await;
+    let zh = body(app.get_as(&s, "/", &[]).await).await;
     assert!(zh.contains(r#"<html lang="zh-CN">"#));
     assert!(zh.contains(">首页<") && zh.contains(">行政区划<"));
 
     let en = body(
-        app.get_with("/", &[("accept-language", "en-GB,en;q=0.9")])
+        app.get_as(&s, "/", &[("accept-language", "en-GB,en;q=0.9")])
             .await,
     )
     .await;
@@ -21,16 +22,25 @@ async fn chinese_by_default_english_by_header_or_cookie(app: TestApp) {
     assert!(en.contains(">Home<") && en.contains(">Regions<"));
 
     // The cookie set by the switch wins over the browser's preference.
+    let both = format!("{}; lang=zh-CN", s.cookie());
     let zh_cookie = body(
-        app.get_with("/", &[("accept-language", "en"), ("cookie", "lang=zh-CN")])
+        app.get_with("/", &[("accept-language", "en"), ("cookie", &both)])
             .await,
     )
     .await;
     assert!(zh_cookie.contains(">首页<"));
-    let en_cookie = body(app.get_with("/", &[("cookie", "other=1; lang=en")]).await).await;
+    let both = format!("other=1; lang=en; {}", s.cookie());
+    let en_cookie = body(app.get_with("/", &[("cookie", &both)]).await).await;
     assert!(en_cookie.contains(">Home<"));
+
+    // Signed out, the login page speaks the language too.
+    let login = body(app.get_with("/login", &[("accept-language", "en")]).await).await;
+    assert!(login.contains("Sign in") && login.contains(r#"<html lang="en">"#));
 }
-both!(chinese_by_default_english_by_header_or_cookie);
+both!(
+    chinese_by_default_english_by_header_or_cookie,
+    Options { demo: true }
+);
 
 async fn language_switch_sets_cookie_and_returns_only_to_local_pages(app: TestApp) {
     let res = app.get("/lang/en?next=/regions%3Fx%3D1").await;
@@ -99,11 +109,19 @@ async fn friendly_errors_in_both_languages(app: TestApp) {
     );
 
     // A method the route does not take: 405, rendered, not an empty body.
-    let res = app.client.post(app.url("/regions")).send().await.unwrap();
+    let s = app.session("city_admin").await;
+    let res = app
+        .client
+        .post(app.url("/regions"))
+        .header("cookie", s.cookie())
+        .header("x-csrf-token", &s.csrf)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert!(body(res).await.contains("不支持此操作方式"));
 }
-both!(friendly_errors_in_both_languages);
+both!(friendly_errors_in_both_languages, Options { demo: true });
 
 async fn security_headers_on_every_response(app: TestApp) {
     for path in ["/", "/no/such/page", "/healthz", "/static/app.css"] {
@@ -189,41 +207,56 @@ async fn healthz_reports_the_database_and_503_when_it_is_gone(app: TestApp) {
     assert_eq!(v["database"], db);
 
     // Pages say so politely, with a 503 rather than a 500.
-    let res = app.get("/regions").await;
+    let res = app.get_with("/", &[("cookie", "fg_session=0123")]).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(body(res).await.contains("服务暂时不可用"));
 }
 both!(healthz_reports_the_database_and_503_when_it_is_gone);
 
 async fn region_and_industry_pages(app: TestApp) {
-    let html = body(app.get("/regions").await).await;
+    let s = app.session("sihui_officer").await;
+    let html = body(app.get_as(&s, "/regions", &[]).await).await;
     assert!(html.contains("肇庆市") && html.contains("441200"));
-    let html = body(app.get("/regions/441202").await).await;
+    let html = body(app.get_as(&s, "/regions/441202", &[]).await).await;
     assert!(html.contains("端州区") && html.contains("城东街道") && html.contains("441202001"));
     let html = body(
-        app.get_with("/regions/441202001", &[("accept-language", "en")])
+        app.get_as(&s, "/regions/441202001", &[("accept-language", "en")])
             .await,
     )
     .await;
     assert!(html.contains("Village / community") && html.contains("Demo data"));
     assert_eq!(
-        app.get("/regions/999999").await.status(),
+        app.get_as(&s, "/regions/999999", &[]).await.status(),
         StatusCode::NOT_FOUND
     );
 
-    let html = body(app.get("/industries").await).await;
+    let html = body(app.get_as(&s, "/industries", &[]).await).await;
     assert!(html.contains("制造业") && html.contains("计算机、通信和其他电子设备制造业"));
     let html = body(
-        app.get_with("/industries", &[("accept-language", "en")])
+        app.get_as(&s, "/industries", &[("accept-language", "en")])
             .await,
     )
     .await;
     assert!(html.contains("Manufacturing"));
+    // A county officer's navigation has no administration entries.
+    assert!(!html.contains("/admin/users"));
 }
 both!(region_and_industry_pages, Options { demo: true });
 
 async fn home_page_without_data_explains_what_to_do(app: TestApp) {
-    let html = body(app.get("/").await).await;
+    let admin = [(domain::Role::CityAdmin, None)];
+    app.app
+        .create_user(
+            None,
+            "first_admin",
+            "管理员",
+            app::demo::DEMO_PASSWORD,
+            &admin,
+        )
+        .await
+        .unwrap();
+    let s = app.session("first_admin").await;
+    let html = body(app.get_as(&s, "/", &[]).await).await;
     assert!(html.contains("尚未导入行政区划"));
 }
 both!(home_page_without_data_explains_what_to_do);

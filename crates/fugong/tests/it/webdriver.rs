@@ -179,6 +179,14 @@ impl Browser {
             .await;
     }
 
+    pub async fn type_text(&self, element: &str, text: &str) {
+        self.post(
+            &format!("/element/{element}/value"),
+            json!({ "text": text }),
+        )
+        .await;
+    }
+
     pub async fn text(&self, element: &str) -> String {
         self.get(&format!("/element/{element}/text"))
             .await

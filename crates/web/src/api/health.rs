@@ -1,15 +1,16 @@
 //! `GET /healthz`: 200 when the database answers, 503 when it does not.
 
 use crate::AppState;
+use crate::routes::{Access, Data, Routes};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use std::time::Duration;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz))
+pub fn routes() -> Routes {
+    Routes::new().add("/healthz", "GET", Access::Public, Data::None, get(healthz))
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -1,10 +1,11 @@
-//! The JSON API: `/api/v1/*` for integrations, and `/healthz` for load balancers.
+//! The JSON API: `/api/v1/*` for integrations (HR systems, banks), authenticated by
+//! `Authorization: Bearer <token>` or a session cookie; and `/healthz`.
 
 mod health;
+mod me;
 
-use crate::AppState;
-use axum::Router;
+use crate::routes::Routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().merge(health::routes())
+pub fn routes() -> Routes {
+    Routes::new().merge(health::routes()).merge(me::routes())
 }

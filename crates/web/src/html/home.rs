@@ -3,15 +3,15 @@
 use super::{Shell, render};
 use crate::AppState;
 use crate::error::WebResult;
+use crate::routes::{Access, Data, Routes};
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use store::regions::RegionRow;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home))
+pub fn routes() -> Routes {
+    Routes::new().add("/", "GET", Access::SignedIn, Data::Structure, get(home))
 }
 
 #[derive(Template)]

@@ -1,9 +1,8 @@
 //! The language switch: remembers the choice in a cookie and returns to the page.
 
-use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::LANG_COOKIE;
-use axum::Router;
+use crate::routes::{Access, Data, Routes};
 use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -11,8 +10,14 @@ use axum::routing::get;
 use domain::Lang;
 use serde::Deserialize;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/lang/{tag}", get(switch))
+pub fn routes() -> Routes {
+    Routes::new().add(
+        "/lang/{tag}",
+        "GET",
+        Access::Public,
+        Data::None,
+        get(switch),
+    )
 }
 
 #[derive(Deserialize)]

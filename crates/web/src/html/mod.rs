@@ -1,26 +1,30 @@
 //! Server-rendered pages, one module per feature, each with its templates under
 //! `templates/<feature>/`. Every page embeds a [`Shell`]: language, navigation, user.
 
+mod accounts;
+mod admin;
 mod home;
 mod lang;
 mod reference;
 
-use crate::AppState;
+use crate::auth::{Authenticated, PRE_SESSION_COOKIE};
 use crate::error::{WebError, WebResult};
 use crate::i18n::{self, Messages};
+use crate::routes::Routes;
 use askama::Template;
-use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Html;
-use domain::Lang;
+use domain::{Action, Lang, Principal};
 use std::convert::Infallible;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .merge(home::routes())
         .merge(lang::routes())
         .merge(reference::routes())
+        .merge(accounts::routes())
+        .merge(admin::routes())
 }
 
 /// One entry of the main navigation: catalogue key and target.
@@ -30,11 +34,14 @@ pub struct NavLink {
     pub active: bool,
 }
 
-/// The main navigation, in order. A feature adds its entry here when it has pages.
-const NAV: [(&str, &str); 3] = [
-    ("nav.home", "/"),
-    ("nav.regions", "/regions"),
-    ("nav.industries", "/industries"),
+/// The main navigation, in order, with the permission an entry needs. A feature adds
+/// its entry here when it has pages.
+const NAV: [(&str, &str, Option<Action>); 5] = [
+    ("nav.home", "/", None),
+    ("nav.regions", "/regions", None),
+    ("nav.industries", "/industries", None),
+    ("nav.users", "/admin/users", Some(Action::ManageAccounts)),
+    ("nav.audit", "/admin/audit", Some(Action::ViewAudit)),
 ];
 
 /// What the layout needs on every page.
@@ -46,15 +53,25 @@ pub struct Shell {
     /// This page's path and query, so the language switch can come back here.
     pub here: String,
     pub nav: Vec<NavLink>,
+    /// The signed-in account's display name.
     pub user: Option<String>,
+    /// The CSRF token every form on the page carries.
+    pub csrf: String,
 }
 
 impl Shell {
     pub fn anonymous(lang: Lang, here: &str) -> Shell {
+        Shell::new(lang, here, None, String::new())
+    }
+
+    pub fn new(lang: Lang, here: &str, who: Option<&Principal>, csrf: String) -> Shell {
         let path = here.split('?').next().unwrap_or("/");
+        // Signed out, the navigation would only lead to the login page.
         let nav = NAV
             .iter()
-            .map(|(key, href)| NavLink {
+            .filter(|_| who.is_some())
+            .filter(|(_, _, need)| need.is_none_or(|a| who.is_some_and(|p| p.can(a))))
+            .map(|(key, href, _)| NavLink {
                 key,
                 href,
                 active: if *href == "/" {
@@ -74,7 +91,8 @@ impl Shell {
             },
             here: here.to_owned(),
             nav,
-            user: None,
+            user: who.map(|p| p.display_name.clone()),
+            csrf,
         }
     }
 }
@@ -89,7 +107,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Shell {
             .path_and_query()
             .map(|p| p.as_str())
             .unwrap_or("/");
-        Ok(Shell::anonymous(lang, here))
+        let auth = parts.extensions.get::<Authenticated>();
+        let csrf = match auth {
+            Some(a) => a.csrf.clone().unwrap_or_default(),
+            None => i18n::cookie(&parts.headers, PRE_SESSION_COOKIE).unwrap_or_default(),
+        };
+        Ok(Shell::new(lang, here, auth.map(|a| &a.principal), csrf))
     }
 }
 
@@ -107,4 +130,46 @@ pub struct ErrorPage<'a> {
     pub status: u16,
     pub title: &'a str,
     pub message: &'a str,
+}
+
+/// A message shown at the top of a page after a form was submitted.
+pub struct Flash {
+    pub ok: bool,
+    pub text: String,
+}
+
+impl Flash {
+    pub fn ok(text: impl Into<String>) -> Option<Flash> {
+        Some(Flash {
+            ok: true,
+            text: text.into(),
+        })
+    }
+}
+
+/// Turns a refused form submission into a message naming the field, in the page's
+/// language; errors that are not the user's to fix go on as `WebError`s.
+pub fn form_problem(t: &Messages, e: app::AppError) -> Result<Option<Flash>, WebError> {
+    let text = match e {
+        app::AppError::Invalid(i) => {
+            format!(
+                "{}：{}",
+                t.msg(&format!("field.{}", i.field)),
+                t.error(i.code)
+            )
+        }
+        app::AppError::Refused(code) => t.error(code).to_owned(),
+        app::AppError::Forbidden => t.error("forbidden").to_owned(),
+        other => return Err(other.into()),
+    };
+    Ok(Some(Flash { ok: false, text }))
+}
+
+/// Unix milliseconds as local time in the city (China Standard Time, UTC+8, no DST).
+pub fn format_ms(ms: i64) -> String {
+    let offset = chrono::FixedOffset::east_opt(8 * 3600);
+    match (chrono::DateTime::from_timestamp_millis(ms), offset) {
+        (Some(t), Some(tz)) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        _ => String::new(),
+    }
 }

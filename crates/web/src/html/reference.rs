@@ -3,8 +3,8 @@
 use super::{Shell, render};
 use crate::AppState;
 use crate::error::WebResult;
+use crate::routes::{Access, Data, Routes};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::routing::get;
@@ -12,11 +12,29 @@ use domain::Lang;
 use store::industries::IndustryRow;
 use store::regions::RegionRow;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/regions", get(region_roots))
-        .route("/regions/{code}", get(region))
-        .route("/industries", get(industries))
+pub fn routes() -> Routes {
+    Routes::new()
+        .add(
+            "/regions",
+            "GET",
+            Access::SignedIn,
+            Data::Structure,
+            get(region_roots),
+        )
+        .add(
+            "/regions/{code}",
+            "GET",
+            Access::SignedIn,
+            Data::Structure,
+            get(region),
+        )
+        .add(
+            "/industries",
+            "GET",
+            Access::SignedIn,
+            Data::Structure,
+            get(industries),
+        )
 }
 
 #[derive(Template)]
