@@ -59,7 +59,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
                 session_token: None,
             }),
             Ok(None) => {
-                return WebError::Refused(StatusCode::UNAUTHORIZED, "token_invalid").into_response();
+                return WebError::Refused(StatusCode::UNAUTHORIZED, "token_invalid")
+                    .into_response();
             }
             Err(e) => return WebError::from(e).into_response(),
         }
