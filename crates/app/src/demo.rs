@@ -156,6 +156,7 @@ pub const ACCOUNTS: [(&str, &str, Role, Option<&str>); 10] = [
 pub struct DemoSummary {
     pub regions: usize,
     pub parks: usize,
+    pub enterprises: usize,
     pub accounts: usize,
 }
 
@@ -233,16 +234,20 @@ pub async fn load(app: &App, force: bool) -> AppResult<DemoSummary> {
     }
     let regions = app.store.regions().upsert_all(&regions()).await?;
     let parks = app.store.parks().upsert_all(&parks()).await?;
+    let enterprises =
+        crate::demo_enterprises::load(&app.store, app.today(), app.clock.now().timestamp_millis())
+            .await?;
     for (username, name, role, target) in ACCOUNTS {
         let target = target.map(str::to_owned);
         app.create_user(None, username, name, DEMO_PASSWORD, &[(role, target)])
             .await?;
     }
     let accounts = ACCOUNTS.len();
-    tracing::info!(regions, parks, accounts, "demo data loaded");
+    tracing::info!(regions, parks, enterprises, accounts, "demo data loaded");
     Ok(DemoSummary {
         regions,
         parks,
+        enterprises,
         accounts,
     })
 }

@@ -7,8 +7,32 @@ use rust_xlsxwriter::{Format, Workbook};
 /// One sheet: `headers` then `rows`, all as text (IDs and codes must not turn into
 /// numbers in Excel).
 pub fn workbook(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
+    workbook_sheets(&[(sheet, headers, rows)])
+}
+
+/// A sheet to write: name, header row, data rows.
+pub type Sheet<'a> = (&'a str, &'a [&'a str], &'a [Vec<String>]);
+
+/// Several sheets, each `(name, headers, rows)`.
+pub fn workbook_sheets(sheets: &[Sheet<'_>]) -> AppResult<Vec<u8>> {
     let fail = |_| AppError::Refused("export_failed");
     let mut book = Workbook::new();
+    // Text cells, so codes keep their leading zeros and 18 digits.
+    let text = Format::new().set_num_format("@");
+    for (sheet, headers, rows) in sheets {
+        add_sheet(&mut book, sheet, headers, rows, &text)?;
+    }
+    book.save_to_buffer().map_err(fail)
+}
+
+fn add_sheet(
+    book: &mut Workbook,
+    sheet: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+    text: &Format,
+) -> AppResult<()> {
+    let fail = |_| AppError::Refused("export_failed");
     let ws = book.add_worksheet();
     ws.set_name(sheet).map_err(fail)?;
     let bold = Format::new().set_bold();
@@ -28,13 +52,14 @@ pub fn workbook(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> AppResul
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, (*w as f64) + 2.0)
             .map_err(fail)?;
+        ws.set_column_format(c as u16, text).map_err(fail)?;
     }
     ws.set_freeze_panes(1, 0).map_err(fail)?;
     if !headers.is_empty() {
         ws.autofilter(0, 0, rows.len() as u32, headers.len() as u16 - 1)
             .map_err(fail)?;
     }
-    book.save_to_buffer().map_err(fail)
+    Ok(())
 }
 
 /// CJK characters take two columns.

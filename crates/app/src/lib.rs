@@ -4,6 +4,8 @@
 pub mod accounts;
 mod audit;
 pub mod demo;
+mod demo_enterprises;
+pub mod enterprises;
 mod error;
 pub mod excel;
 pub mod reference;

@@ -96,6 +96,18 @@ impl Role {
         use Action::*;
         match action {
             ManageAccounts | ViewAudit | ManageReference => self == Role::CityAdmin,
+            EditEnterprises => matches!(
+                self,
+                Role::CityAdmin | Role::CountyOfficer | Role::TownOfficer | Role::ParkOfficer
+            ),
+            ReportResumption => matches!(
+                self,
+                Role::CityAdmin
+                    | Role::CountyOfficer
+                    | Role::TownOfficer
+                    | Role::ParkOfficer
+                    | Role::Enterprise
+            ),
             UseApiTokens => self != Role::Employee,
         }
     }
@@ -113,6 +125,10 @@ pub enum Action {
     ManageReference,
     /// Create personal API tokens.
     UseApiTokens,
+    /// Create, edit and import enterprises (within the scope).
+    EditEnterprises,
+    /// Report an enterprise's resumption status and daily figures.
+    ReportResumption,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,6 +250,25 @@ impl Scope {
             }
         }
         s
+    }
+
+    /// Whether an enterprise with these attributes lies in this scope — the same rule
+    /// as the store's SQL condition, for checking a record before it is written.
+    pub fn covers_enterprise(
+        &self,
+        region: &RegionCode,
+        park: Option<&str>,
+        industry: Option<(&str, &str)>,
+        id: Option<i64>,
+    ) -> bool {
+        self.covers_region(region)
+            || park.is_some_and(|p| self.parks.iter().any(|x| x == p))
+            || industry.is_some_and(|(division, section)| {
+                self.industries
+                    .iter()
+                    .any(|i| i == division || i == section)
+            })
+            || id.is_some_and(|id| self.enterprises.contains(&id))
     }
 
     /// Whether a region-placed record (an enterprise's village, say) is visible through

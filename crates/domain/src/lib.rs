@@ -7,12 +7,14 @@
 
 pub mod access;
 pub mod clock;
+pub mod enterprise;
 pub mod invalid;
 pub mod lang;
 pub mod region;
 
 pub use access::{Action, Grant, Principal, Role, Scope, Target};
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use enterprise::{PartyOrg, ResumptionStatus, Uscc};
 pub use invalid::Invalid;
 pub use lang::Lang;
 pub use region::{RegionCode, RegionLevel};

@@ -148,8 +148,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let prepared = fugong::prepare(&config, clock, demo).await?;
             if let Some(summary) = &prepared.demo_loaded {
                 println!(
-                    "demo data loaded: {} regions, {} parks, {} accounts",
-                    summary.regions, summary.parks, summary.accounts
+                    "demo data loaded: {} regions, {} parks, {} enterprises, {} accounts",
+                    summary.regions, summary.parks, summary.enterprises, summary.accounts
                 );
             }
             if demo {
@@ -193,8 +193,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             match app::demo::load(&prepared.app, force).await {
                 Ok(summary) => {
                     println!(
-                        "demo data loaded into {}: {} regions, {} parks, {} accounts",
-                        prepared.target, summary.regions, summary.parks, summary.accounts
+                        "demo data loaded into {}: {} regions, {} parks, {} enterprises, {} accounts",
+                        prepared.target,
+                        summary.regions,
+                        summary.parks,
+                        summary.enterprises,
+                        summary.accounts
                     );
                     print_demo_accounts();
                     Ok(())

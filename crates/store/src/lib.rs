@@ -13,13 +13,20 @@
 #[macro_use]
 mod db;
 #[macro_use]
+pub mod query;
+#[macro_use]
 pub mod audit;
 pub mod accounts;
+pub mod enterprises;
 mod error;
+pub mod imports;
 pub mod industries;
 pub mod migrate;
 pub mod parks;
 pub mod regions;
+pub mod scope;
+mod seed;
+pub use query::Param;
 
 pub use db::{Backend, DbTarget, redact_url};
 pub use error::{StoreError, StoreResult};
@@ -98,6 +105,20 @@ impl Store {
         audit::Audit { db: &self.db }
     }
 
+    /// Scoped data as `principal` may see and change it.
+    pub fn scoped(&self, principal: &domain::Principal) -> scope::Scoped<'_> {
+        scope::Scoped::of(&self.db, principal)
+    }
+
+    /// Scoped data for the whole city, acting as the system (CLI, demo loader, jobs).
+    pub fn system(&self) -> scope::Scoped<'_> {
+        scope::Scoped::system(&self.db)
+    }
+
+    pub fn imports(&self) -> imports::Imports<'_> {
+        imports::Imports { db: &self.db }
+    }
+
     pub fn regions(&self) -> regions::Regions<'_> {
         regions::Regions { db: &self.db }
     }
@@ -108,6 +129,23 @@ impl Store {
 
     pub fn industries(&self) -> industries::Industries<'_> {
         industries::Industries { db: &self.db }
+    }
+
+    /// Bulk load for the demo and the scale generator (system only; one summary audit
+    /// row per table). Not for user-facing writes, which go through `scoped`.
+    pub async fn seed(
+        &self,
+        table: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Param>>,
+        now: i64,
+    ) -> StoreResult<usize> {
+        seed::bulk_insert(&self.db, table, columns, rows, now).await
+    }
+
+    /// `key → id` of every row of `table`, after a seed.
+    pub async fn seeded_ids(&self, table: &str, key: &str) -> StoreResult<Vec<(String, i64)>> {
+        seed::ids_by(&self.db, table, key).await
     }
 
     /// Closes the pools, waiting for connections to return.

@@ -40,12 +40,20 @@ macro_rules! migration {
 /// Every migration this build knows, in order. A test checks that this list and the
 /// files in both `migrations/` folders agree.
 #[allow(clippy::zero_prefixed_literal)] // the number is also the file name: 0001_init.sql
-pub const MIGRATIONS: &[Migration] = &[migration!(0001, "init"), migration!(0002, "accounts")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(0001, "init"),
+    migration!(0002, "accounts"),
+    migration!(0003, "enterprises"),
+];
 
 /// City data tables, children before parents: what `fugong demo --force` empties.
 /// Reference data (industries) and the migration record are kept. A test checks that
 /// every table of the schema is either here or in `KEPT_TABLES`.
 pub const DATA_TABLES_CHILDREN_FIRST: &[&str] = &[
+    "import_reports",
+    "enterprise_status_history",
+    "organisations",
+    "enterprises",
     "login_attempts",
     "api_tokens",
     "sessions",

@@ -104,6 +104,12 @@ impl Regions<'_> {
         Ok(chain)
     }
 
+    pub async fn all_codes(&self) -> StoreResult<Vec<String>> {
+        Ok(with_db!(self.db, pool => {
+            sqlx::query_scalar("SELECT code FROM regions").fetch_all(pool).await?
+        }))
+    }
+
     pub async fn count(&self) -> StoreResult<i64> {
         Ok(with_db!(self.db, pool => {
             sqlx::query_scalar("SELECT COUNT(*) FROM regions").fetch_one(pool).await?

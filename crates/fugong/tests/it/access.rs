@@ -1,37 +1,23 @@
 //! The route table, walked: every route's access rule holds, and every route that
-//! reads scoped data has an entry in the scope-leak matrix.
+//! reads scoped data is probed by the scope-leak matrix with sibling accounts.
 
-use crate::harness::{Options, TestApp};
+use crate::harness::{Options, Session, TestApp};
 use reqwest::StatusCode;
+use store::enterprises::{EnterpriseFilter, EnterpriseRow};
 use web::routes::{Access, Data};
 
-/// Scope-leak probes: for each route that reads scoped data, how to ask for a foreign
-/// row and what a sibling must not see. Empty until the first scoped module lands
-/// (enterprises, issue #4); a scoped route without an entry here fails the test below.
-const SCOPE_MATRIX: &[&str] = &[];
-
-fn sample(path: &str) -> String {
+fn sample(path: &str, id: i64) -> String {
     path.replace("{code}", "441202")
         .replace("{tag}", "en")
         .replace("{file}", "app.css")
         .replace("{grant}", "1")
-        .replace("{id}", "1")
+        .replace("{id}", &id.to_string())
 }
 
 #[test]
-fn every_scoped_route_is_in_the_matrix() {
+fn public_routes_read_no_data() {
     let table = web::route_table();
-    assert!(table.len() > 20);
-    let missing: Vec<_> = table
-        .iter()
-        .filter(|r| matches!(r.data, Data::Scoped(_)))
-        .filter(|r| !SCOPE_MATRIX.contains(&r.path))
-        .map(|r| r.path)
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "scoped routes without a scope-leak probe: {missing:?}"
-    );
+    assert!(table.len() > 25);
     for r in &table {
         assert!(
             r.access != Access::Public || r.data == Data::None,
@@ -42,10 +28,11 @@ fn every_scoped_route_is_in_the_matrix() {
 }
 
 async fn access_rules_hold_for_every_route(app: TestApp) {
-    let officer = app.session("duanzhou_officer").await;
+    // The bank account may do none of the guarded actions; the city admin all of them.
+    let unprivileged = app.session("bank_demo").await;
     let admin = app.session("city_admin").await;
     for r in web::route_table() {
-        let path = sample(r.path);
+        let path = sample(r.path, 1);
         if r.methods.contains("GET") {
             let anon = app.get(&path).await;
             match r.access {
@@ -66,7 +53,7 @@ async fn access_rules_hold_for_every_route(app: TestApp) {
             }
             if let Access::Permitted(_) = r.access {
                 assert_eq!(
-                    app.get_as(&officer, &path, &[]).await.status(),
+                    app.get_as(&unprivileged, &path, &[]).await.status(),
                     StatusCode::FORBIDDEN,
                     "{path}"
                 );
@@ -88,16 +75,280 @@ async fn access_rules_hold_for_every_route(app: TestApp) {
                 "{path}"
             );
             if let Access::Permitted(_) = r.access {
-                assert_eq!(
-                    app.post_as(&officer, &path, &[]).await.status(),
-                    StatusCode::FORBIDDEN,
-                    "POST {path}"
-                );
+                let res = app.post_as(&unprivileged, &path, &[]).await;
+                assert_eq!(res.status(), StatusCode::FORBIDDEN, "POST {path}");
             }
         }
     }
 }
 both!(access_rules_hold_for_every_route, Options { demo: true });
+
+/// Enterprises as the system sees them, to know the right answers.
+async fn all_enterprises(app: &TestApp, f: EnterpriseFilter) -> (Vec<EnterpriseRow>, i64) {
+    app.app
+        .store
+        .system()
+        .enterprises(&EnterpriseFilter {
+            limit: 100_000,
+            ..f
+        })
+        .await
+        .unwrap()
+}
+
+struct Fixture {
+    duanzhou: Session,
+    sihui: Session,
+    park: Session,
+    firm: Session,
+    bank: Session,
+    /// An enterprise in 四会市 (outside 端州区), and one in 端州区.
+    in_sihui: EnterpriseRow,
+    in_duanzhou: EnterpriseRow,
+    duanzhou_total: i64,
+    park_total: i64,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let (sihui_rows, _) = all_enterprises(
+        app,
+        EnterpriseFilter {
+            region: Some("441284".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (dz_rows, duanzhou_total) = all_enterprises(
+        app,
+        EnterpriseFilter {
+            region: Some("441202".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (_, park_total) = all_enterprises(
+        app,
+        EnterpriseFilter {
+            park: Some("ZQHT".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    Fixture {
+        duanzhou: app.session("duanzhou_officer").await,
+        sihui: app.session("sihui_officer").await,
+        park: app.session("gaoxin_park").await,
+        firm: app.session("enterprise_demo").await,
+        bank: app.session("bank_demo").await,
+        // Not enterprise 1, which the enterprise account owns.
+        in_sihui: sihui_rows
+            .into_iter()
+            .find(|e| e.id != 1 && e.park_code.is_none())
+            .unwrap(),
+        in_duanzhou: dz_rows.into_iter().next().unwrap(),
+        duanzhou_total,
+        park_total,
+    }
+}
+
+async fn api_total(app: &TestApp, s: &Session, query: &str) -> (i64, Vec<serde_json::Value>) {
+    let v: serde_json::Value = app
+        .get_as(s, &format!("/api/v1/enterprises?per_page=500&{query}"), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    (
+        v["total"].as_i64().unwrap(),
+        v["items"].as_array().unwrap().clone(),
+    )
+}
+
+/// One probe per scoped route: a sibling never sees a foreign row, in lists, counts,
+/// details, exports and writes. A scoped route without a probe fails the test.
+async fn probe(app: &TestApp, fx: &Fixture, path: &str) {
+    let foreign = fx.in_sihui.id;
+    match path {
+        "/enterprises" => {
+            let html = app
+                .get_as(
+                    &fx.duanzhou,
+                    &format!("/enterprises?q={}", fx.in_sihui.uscc),
+                    &[],
+                )
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                !html.contains(&fx.in_sihui.name),
+                "a 端州 officer finds a 四会 enterprise"
+            );
+            let html = app
+                .get_as(
+                    &fx.sihui,
+                    &format!("/enterprises?q={}", fx.in_sihui.uscc),
+                    &[],
+                )
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert!(html.contains(&fx.in_sihui.name));
+            let html = app
+                .get_as(&fx.duanzhou, "/enterprises", &[])
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                html.contains(&format!("共 {} 条", fx.duanzhou_total)),
+                "counts are in scope"
+            );
+        }
+        "/api/v1/enterprises" => {
+            let (total, items) = api_total(app, &fx.duanzhou, "").await;
+            assert_eq!(total, fx.duanzhou_total);
+            assert!(
+                items
+                    .iter()
+                    .all(|i| i["region_code"].as_str().unwrap().starts_with("441202"))
+            );
+            assert_eq!(
+                api_total(app, &fx.duanzhou, &format!("q={}", fx.in_sihui.uscc))
+                    .await
+                    .0,
+                0
+            );
+            assert_eq!(
+                api_total(app, &fx.duanzhou, "region=441284").await.0,
+                0,
+                "a filter cannot widen the scope"
+            );
+            let (total, items) = api_total(app, &fx.park, "").await;
+            assert_eq!(total, fx.park_total);
+            assert!(items.iter().all(|i| i["park"] == "ZQHT"));
+            let (total, items) = api_total(app, &fx.firm, "").await;
+            assert_eq!(
+                (total, items[0]["id"].as_i64()),
+                (1, Some(1)),
+                "an enterprise sees itself only"
+            );
+            assert_eq!(
+                api_total(app, &fx.bank, "").await.0,
+                0,
+                "a bank sees no enterprise list"
+            );
+        }
+        "/enterprises/{id}" | "/enterprises/{id}/edit" | "/api/v1/enterprises/{id}" => {
+            let p = path.replace("{id}", &foreign.to_string());
+            assert_eq!(
+                app.get_as(&fx.duanzhou, &p, &[]).await.status(),
+                StatusCode::NOT_FOUND,
+                "{p}"
+            );
+            // An enterprise account may not edit at all: refused before any lookup, so
+            // the answer says nothing about the row either way.
+            let firm = if path.ends_with("/edit") {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            assert_eq!(app.get_as(&fx.firm, &p, &[]).await.status(), firm, "{p}");
+            if !path.ends_with("/edit") {
+                assert_eq!(
+                    app.get_as(&fx.bank, &p, &[]).await.status(),
+                    StatusCode::NOT_FOUND,
+                    "{p}"
+                );
+            }
+            assert_eq!(
+                app.get_as(&fx.sihui, &p, &[]).await.status(),
+                StatusCode::OK,
+                "{p}"
+            );
+            if path.ends_with("/edit") {
+                let res = app
+                    .post_as(
+                        &fx.duanzhou,
+                        &p,
+                        &[
+                            ("uscc", &fx.in_sihui.uscc),
+                            ("name", "改名"),
+                            ("region_code", "441202001001"),
+                        ],
+                    )
+                    .await;
+                assert_eq!(
+                    res.status(),
+                    StatusCode::NOT_FOUND,
+                    "a sibling cannot write either"
+                );
+            }
+        }
+        "/enterprises/{id}/status" => {
+            let p = path.replace("{id}", &foreign.to_string());
+            let res = app
+                .post_as(
+                    &fx.duanzhou,
+                    &p,
+                    &[
+                        ("status", "full"),
+                        ("capacity_pct", "90"),
+                        ("workforce_pct", "90"),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND);
+            let own = path.replace("{id}", &fx.in_duanzhou.id.to_string());
+            let res = app
+                .post_as(
+                    &fx.duanzhou,
+                    &own,
+                    &[
+                        ("status", "full"),
+                        ("capacity_pct", "90"),
+                        ("workforce_pct", "90"),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+        "/enterprises/export" | "/api/v1/enterprises/export" => {
+            let bytes = app
+                .get_as(&fx.duanzhou, path, &[])
+                .await
+                .bytes()
+                .await
+                .unwrap();
+            let (_, rows) = app::enterprises::read_sheet(&bytes).unwrap();
+            assert_eq!(rows.len() as i64, fx.duanzhou_total);
+            assert!(
+                rows.iter().all(|(_, cells)| cells[6].starts_with("441202")),
+                "export stays in scope"
+            );
+            let bytes = app.get_as(&fx.bank, path, &[]).await.bytes().await.unwrap();
+            assert!(
+                app::enterprises::read_sheet(&bytes).unwrap().1.is_empty(),
+                "a bank's export has no rows"
+            );
+        }
+        other => panic!("no scope-leak probe for scoped route {other}: add one to access::probe"),
+    }
+}
+
+async fn scope_leak_matrix(app: TestApp) {
+    let fx = fixture(&app).await;
+    let scoped: Vec<_> = web::route_table()
+        .into_iter()
+        .filter(|r| matches!(r.data, Data::Scoped(_)))
+        .collect();
+    assert!(scoped.len() >= 7);
+    for r in scoped {
+        probe(&app, &fx, r.path).await;
+    }
+}
+both!(scope_leak_matrix, Options { demo: true });
 
 async fn siblings_see_only_their_own_grants(app: TestApp) {
     for (user, target) in [
@@ -116,11 +367,12 @@ async fn siblings_see_only_their_own_grants(app: TestApp) {
         assert_eq!(v["username"], user);
         let grants = v["grants"].as_array().unwrap();
         assert_eq!(grants.len(), 1, "{user}");
+        let value = &grants[0]["target"]["value"];
         assert_eq!(
-            grants[0]["target"]["value"]
+            value
                 .as_str()
                 .map(str::to_owned)
-                .unwrap_or_else(|| grants[0]["target"]["value"].to_string()),
+                .unwrap_or_else(|| value.to_string()),
             target
         );
     }

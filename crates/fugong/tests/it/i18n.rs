@@ -50,6 +50,7 @@ fn every_key_in_use_exists() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut used = BTreeSet::new();
     let mut codes = BTreeSet::new();
+    let mut fields = BTreeSet::new();
     for dir in ["crates/web/src", "crates/web/templates"] {
         // Keys named directly in templates and code.
         literals_after(
@@ -70,8 +71,10 @@ fn every_key_in_use_exists() {
             &["Refused(\"", "CONFLICT, \"", "code: \""],
             &mut codes,
         );
-        collect_invalid_codes(&root.join(dir), &mut codes);
+        collect_invalid_codes(&root.join(dir), &mut codes, &mut fields);
     }
+    // Forms name the field a problem is about: each needs `field.<name>`.
+    used.extend(fields.into_iter().map(|f| format!("field.{f}")));
     used.extend(codes.into_iter().map(|c| format!("error.{c}")));
     for level in ["province", "city", "county", "town", "village"] {
         used.insert(format!("level.{level}"));
@@ -85,11 +88,11 @@ fn every_key_in_use_exists() {
 }
 
 /// Codes from `Invalid::new("field", "code")`: the second literal.
-fn collect_invalid_codes(dir: &Path, out: &mut BTreeSet<String>) {
+fn collect_invalid_codes(dir: &Path, out: &mut BTreeSet<String>, fields: &mut BTreeSet<String>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            collect_invalid_codes(&path, out);
+            collect_invalid_codes(&path, out, fields);
             continue;
         }
         if path.extension().is_none_or(|e| e != "rs") {
@@ -99,7 +102,8 @@ fn collect_invalid_codes(dir: &Path, out: &mut BTreeSet<String>) {
         for (i, _) in text.match_indices("Invalid::new(\"") {
             let rest = &text[i..];
             let parts: Vec<&str> = rest.splitn(5, '"').collect();
-            if parts.len() == 5 {
+            if parts.len() == 5 && parts[2] == ", " {
+                fields.insert(parts[1].to_owned());
                 out.insert(parts[3].to_owned());
             }
         }

@@ -158,22 +158,6 @@ impl Browser {
             .to_owned()
     }
 
-    pub async fn find_all(&self, css: &str) -> Vec<String> {
-        let v = self
-            .post(
-                "/elements",
-                json!({ "using": "css selector", "value": css }),
-            )
-            .await;
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|e| e[ELEMENT_KEY].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
     pub async fn click(&self, element: &str) {
         self.post(&format!("/element/{element}/click"), json!({}))
             .await;

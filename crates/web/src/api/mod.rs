@@ -1,11 +1,15 @@
 //! The JSON API: `/api/v1/*` for integrations (HR systems, banks), authenticated by
 //! `Authorization: Bearer <token>` or a session cookie; and `/healthz`.
 
+mod enterprises;
 mod health;
 mod me;
 
 use crate::routes::Routes;
 
 pub fn routes() -> Routes {
-    Routes::new().merge(health::routes()).merge(me::routes())
+    Routes::new()
+        .merge(health::routes())
+        .merge(me::routes())
+        .merge(enterprises::routes())
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+pub mod enterprises;
 mod home;
 mod lang;
 mod reference;
@@ -25,6 +26,7 @@ pub fn routes() -> Routes {
         .merge(reference::routes())
         .merge(accounts::routes())
         .merge(admin::routes())
+        .merge(enterprises::routes())
 }
 
 /// One entry of the main navigation: catalogue key and target.
@@ -36,8 +38,9 @@ pub struct NavLink {
 
 /// The main navigation, in order, with the permission an entry needs. A feature adds
 /// its entry here when it has pages.
-const NAV: [(&str, &str, Option<Action>); 5] = [
+const NAV: [(&str, &str, Option<Action>); 6] = [
     ("nav.home", "/", None),
+    ("nav.enterprises", "/enterprises", None),
     ("nav.regions", "/regions", None),
     ("nav.industries", "/industries", None),
     ("nav.users", "/admin/users", Some(Action::ManageAccounts)),
