@@ -16,6 +16,7 @@ mod browser;
 mod cli;
 mod config;
 mod demo;
+mod enterprises;
 mod i18n;
 mod migrations;
 mod shell;
