@@ -134,18 +134,34 @@ fn trajectory(
     }
 }
 
-pub async fn load(store: &Store, today: NaiveDate, now: i64) -> AppResult<usize> {
+/// How many enterprises to make, and the generator's seed.
+#[derive(Debug, Clone, Copy)]
+pub struct Size {
+    pub above_scale: usize,
+    pub smaller: usize,
+    pub seed: u64,
+}
+
+/// The demo: the article's figures.
+pub const DEMO: Size = Size {
+    above_scale: ABOVE_SCALE,
+    smaller: SMALLER,
+    seed: 0x5eed_2020_0210,
+};
+
+pub async fn load(store: &Store, size: Size, today: NaiveDate, now: i64) -> AppResult<usize> {
     let towns_villages = store.regions().all_codes().await?;
     let villages: Vec<&String> = towns_villages.iter().filter(|c| c.len() == 12).collect();
     let parks = store.parks().all().await?;
     let park_id = |code: &str| parks.iter().find(|p| p.code == code).map(|p| p.id);
-    let mut rng = Rng(0x5eed_2020_0210);
+    let mut rng = Rng(size.seed);
     let mut rows: Vec<Vec<Param>> = Vec::new();
     let mut usccs: Vec<(String, i64, i64, i64, bool)> = Vec::new(); // uscc, applied, speed, ceiling, stalls
     let mut names = std::collections::HashSet::new();
-    let total = ABOVE_SCALE + SMALLER;
+    let mut codes: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let total = size.above_scale + size.smaller;
     for n in 0..total {
-        let above = n < ABOVE_SCALE;
+        let above = n < size.above_scale;
         let named = NAMED.get(n);
         // County by weight.
         let county = match named {
@@ -215,7 +231,9 @@ pub async fn load(store: &Store, today: NaiveDate, now: i64) -> AppResult<usize>
             let body: String = (0..9)
                 .map(|_| Uscc::CHARS[rng.below(31) as usize] as char)
                 .collect();
-            if let Some(u) = Uscc::with_check(&format!("91{county}{body}")) {
+            if let Some(u) = Uscc::with_check(&format!("91{county}{body}"))
+                && codes.insert(u.to_string())
+            {
                 break u.to_string();
             }
         };

@@ -609,6 +609,19 @@ impl App {
         }
         let reference = self.enterprise_reference().await?;
         let scoped = self.scoped_for(who);
+        // Everything the file is checked against, fetched once, not per row.
+        let everything = EnterpriseFilter {
+            limit: i64::MAX / 2,
+            ..EnterpriseFilter::default()
+        };
+        let in_scope: HashMap<String, EnterpriseRow> = scoped
+            .enterprises(&everything)
+            .await?
+            .0
+            .into_iter()
+            .map(|e| (e.uscc.clone(), e))
+            .collect();
+        let elsewhere = scoped.usccs_outside_scope().await?;
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut writes: Vec<(Option<i64>, EnterpriseData, Option<ResumptionStatusInput>)> =
             Vec::new();
@@ -652,14 +665,16 @@ impl App {
                 );
                 continue;
             }
-            let existing = match scoped.enterprise_by_uscc(&data.uscc).await {
-                Ok(e) => e,
-                Err(store::StoreError::Conflict(code)) => {
-                    reject(&mut report, *row, cells, vec![Invalid::new("uscc", code)]);
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            };
+            if elsewhere.contains(&data.uscc) {
+                reject(
+                    &mut report,
+                    *row,
+                    cells,
+                    vec![Invalid::new("uscc", "uscc_exists_elsewhere")],
+                );
+                continue;
+            }
+            let existing = in_scope.get(&data.uscc);
             let id = existing.as_ref().map(|e| e.id);
             if !within_scope(&scoped, &data, &reference, id) {
                 reject(
@@ -671,7 +686,7 @@ impl App {
                 continue;
             }
             seen.insert(data.uscc.clone(), *row);
-            let status = status.filter(|s| match &existing {
+            let status = status.filter(|s| match existing {
                 Some(e) => {
                     e.status != s.status.as_str()
                         || e.capacity_pct != s.capacity
@@ -683,7 +698,7 @@ impl App {
                         || s.workforce.is_some()
                 }
             });
-            match &existing {
+            match existing {
                 None => report.inserted += 1,
                 Some(e) if EnterpriseData::from(e) == data && status.is_none() => {
                     report.unchanged += 1
@@ -701,17 +716,22 @@ impl App {
             let batch: Vec<(Option<i64>, EnterpriseData)> =
                 chunk.iter().map(|(id, d, _)| (*id, d.clone())).collect();
             let ids = scoped.save_enterprises(&batch, now).await?;
-            for ((_, _, status), id) in chunk.iter().zip(ids) {
-                if let Some(s) = status {
-                    let r = StatusReport {
-                        status: s.status.as_str().to_owned(),
-                        capacity_pct: s.capacity,
-                        workforce_pct: s.workforce,
-                        day: today,
-                    };
-                    scoped.report_status(id, &r, now).await?;
-                }
-            }
+            let reports: Vec<(i64, StatusReport)> = chunk
+                .iter()
+                .zip(ids)
+                .filter_map(|((_, _, status), id)| {
+                    status.as_ref().map(|s| {
+                        let r = StatusReport {
+                            status: s.status.as_str().to_owned(),
+                            capacity_pct: s.capacity,
+                            workforce_pct: s.workforce,
+                            day: today,
+                        };
+                        (id, r)
+                    })
+                })
+                .collect();
+            scoped.report_statuses(&reports, now).await?;
             done += chunk.len();
             progress(done, total);
         }

@@ -9,6 +9,7 @@ pub mod enterprises;
 mod error;
 pub mod excel;
 pub mod reference;
+pub mod regions;
 
 pub use error::{AppError, AppResult};
 

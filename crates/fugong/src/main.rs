@@ -52,12 +52,35 @@ enum Command {
         /// Where to write the copy (must not exist yet).
         file: PathBuf,
     },
+    /// Import a spreadsheet: enterprises (.xlsx, the template's columns) or regions
+    /// (.xlsx or .csv: code, name, parent code).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Fill an empty database with synthetic data for benchmarks: the demo city with
+    /// 2,000 (small) or 20,000 (city) enterprises.
+    Gen {
+        /// small or city.
+        #[arg(long, default_value = "small")]
+        scale: String,
+        /// Replace the city data already in the database.
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Enterprises from an .xlsx with the template's columns; new codes are added,
+    /// existing ones updated; rejected rows are written to FILE.rejected.xlsx.
+    Enterprises { file: PathBuf },
+    /// Regions from .xlsx or .csv with columns code, name, parent code.
+    Regions { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -210,6 +233,92 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 Err(e) => Err(e.into()),
             }
         }
+        Command::Import(ImportCommand::Enterprises { file }) => {
+            let prepared = fugong::prepare(&config, clock, false).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let started = std::time::Instant::now();
+            let report = prepared
+                .app
+                .import_enterprises(None, &bytes, &progress_bar)
+                .await
+                .map_err(explain)?;
+            eprintln!();
+            let t = web::i18n::messages(domain::Lang::ZhCn);
+            println!(
+                "{}: {} added, {} updated, {} unchanged, {} rows rejected ({:.1} s)",
+                file.display(),
+                report.inserted,
+                report.updated,
+                report.unchanged,
+                report.rejected_rows.len(),
+                started.elapsed().as_secs_f64()
+            );
+            for p in report.rejected.iter().take(20) {
+                println!(
+                    "  row {} {}: {} ({})",
+                    p.row,
+                    p.column,
+                    t.error(p.code),
+                    p.code
+                );
+            }
+            if report.rejected.len() > 20 {
+                println!("  … {} more", report.rejected.len() - 20);
+            }
+            if !report.rejected_rows.is_empty() {
+                let out = file.with_extension("rejected.xlsx");
+                let xlsx = app::enterprises::rejected_workbook(&report, &|c| t.error(c).to_owned())
+                    .map_err(explain)?;
+                std::fs::write(&out, xlsx)
+                    .with_context(|| format!("cannot write {}", out.display()))?;
+                println!("rejected rows with reasons: {}", out.display());
+            }
+            Ok(())
+        }
+        Command::Import(ImportCommand::Regions { file }) => {
+            let prepared = fugong::prepare(&config, clock, false).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let report = prepared.app.import_regions(&bytes).await.map_err(explain)?;
+            let t = web::i18n::messages(domain::Lang::En);
+            println!(
+                "{}: {} regions saved, {} rows rejected",
+                file.display(),
+                report.saved,
+                report.rejected.len()
+            );
+            for p in &report.rejected {
+                println!("  row {} {}: {}", p.row, p.column, t.error(p.code));
+            }
+            Ok(())
+        }
+        Command::Gen { scale, force } => {
+            let prepared = fugong::prepare(&config, clock, false).await?;
+            let started = std::time::Instant::now();
+            match app::demo::generate(&prepared.app, &scale, force).await {
+                Ok(s) => {
+                    println!(
+                        "generated into {}: {} regions, {} parks, {} enterprises, {} accounts ({:.1} s)",
+                        prepared.target,
+                        s.regions,
+                        s.parks,
+                        s.enterprises,
+                        s.accounts,
+                        started.elapsed().as_secs_f64()
+                    );
+                    Ok(())
+                }
+                Err(app::AppError::Refused("demo_data_exists")) => anyhow::bail!(
+                    "database {} already holds data (use --force to replace it)",
+                    prepared.target
+                ),
+                Err(app::AppError::Refused("scale_unknown")) => {
+                    anyhow::bail!("--scale is small or city, not '{scale}'")
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
         Command::User(UserCommand::Add {
             username,
             role,
@@ -262,6 +371,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A one-line progress bar on stderr: `[#####.....] 12000/20000`.
+fn progress_bar(done: usize, total: usize) {
+    use std::io::Write;
+    let width = 30;
+    let filled = (done * width).checked_div(total).unwrap_or(width);
+    let mut err = std::io::stderr().lock();
+    let _ = write!(
+        err,
+        "\r[{}{}] {done}/{total}",
+        "#".repeat(filled),
+        ".".repeat(width - filled)
+    );
+    let _ = err.flush();
 }
 
 fn print_demo_accounts() {

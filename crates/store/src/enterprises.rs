@@ -244,6 +244,9 @@ fn where_clause(s: &Scoped<'_>, f: &EnterpriseFilter, sql: &mut Sql) {
     }
 }
 
+/// Rows per multi-row INSERT (16 parameters each).
+const INSERT_ROWS: usize = 16;
+
 /// Per-status counts, for the list page and the dashboard.
 pub type StatusCounts = Vec<(String, i64)>;
 
@@ -325,6 +328,19 @@ impl Scoped<'_> {
         }
     }
 
+    /// Codes registered outside the caller's scope: an import must not overwrite them,
+    /// and says so instead of "not found". One query for a whole file.
+    pub async fn usccs_outside_scope(&self) -> StoreResult<std::collections::HashSet<String>> {
+        let mut sql = Sql::new("SELECT e.uscc FROM enterprises e WHERE NOT ");
+        scope::enterprises(&self.scope, &mut sql);
+        let codes: Vec<String> = with_db!(self.db, pool => {
+            bind_params!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text.clone())), sql.params)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(codes.into_iter().collect())
+    }
+
     /// Inserts new enterprises and updates existing ones (by id), each with its audit
     /// row, all in one transaction. `writes` are (existing id or None, data).
     /// Returns the ids in order.
@@ -333,65 +349,106 @@ impl Scoped<'_> {
         writes: &[(Option<i64>, EnterpriseData)],
         now: i64,
     ) -> StoreResult<Vec<i64>> {
-        let mut ids = Vec::with_capacity(writes.len());
+        let mut ids: Vec<i64> = vec![0; writes.len()];
+        let new: Vec<(usize, &EnterpriseData)> = writes
+            .iter()
+            .enumerate()
+            .filter(|(_, (id, _))| id.is_none())
+            .map(|(i, (_, d))| (i, d))
+            .collect();
         with_db!(self.db, pool => {
             let mut tx = pool.begin().await?;
-            for (existing, data) in writes {
-                match existing {
-                    None => {
-                        let mut sql = Sql::new("");
-                        sql.push_args(
-                            "INSERT INTO enterprises (uscc, name, legal_rep, address, longitude, latitude, region_code,
-                                park_id, industry_code, above_scale, key_enterprise, headcount, party_org, party_secretary,
-                                created_at, updated_at)
-                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                            data.params().into_iter().chain([Param::Int(now), Param::Int(now)]).collect(),
-                        );
-                        let id: i64 = bind_params!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text.clone())), sql.params)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        audit!(&mut *tx, &Entry {
-                            actor: &self.actor, at: now, action: "create", entity: "enterprise",
-                            entity_id: Some(id.to_string()), before: None, after: Some(data.audit_json()),
-                        });
-                        ids.push(id);
+            // New rows go in many to a statement (a few hundred parameters each: sqlx
+            // binds SQLite parameters in quadratic time), audit rows likewise.
+            for chunk in new.chunks(INSERT_ROWS) {
+                let mut sql = Sql::new(
+                    "INSERT INTO enterprises (uscc, name, legal_rep, address, longitude, latitude, region_code,
+                        park_id, industry_code, above_scale, key_enterprise, headcount, party_org, party_secretary,
+                        created_at, updated_at) VALUES ",
+                );
+                for (n, (_, data)) in chunk.iter().enumerate() {
+                    if n > 0 {
+                        sql.push(", ");
                     }
-                    Some(id) => {
-                        // Read the row in scope inside the transaction: the before image
-                        // for the audit, and the proof that the caller may write it.
-                        let mut sel = Sql::new(SELECT);
-                        sel.push(" WHERE ");
-                        scope::enterprises(&self.scope, &mut sel);
-                        sel.push_args(" AND e.id = ?", vec![Param::Int(*id)]);
-                        let before: Option<EnterpriseRow> =
-                            bind_params!(sqlx::query_as(sqlx::AssertSqlSafe(sel.text.clone())), sel.params)
-                                .fetch_optional(&mut *tx)
-                                .await?;
-                        let Some(before) = before else { return Err(StoreError::NotFound) };
-                        let before = EnterpriseData::from(&before);
-                        if &before == data {
-                            ids.push(*id);
-                            continue;
-                        }
-                        let mut sql = Sql::new("");
-                        sql.push_args(
-                            "UPDATE enterprises SET uscc = ?, name = ?, legal_rep = ?, address = ?, longitude = ?,
-                                latitude = ?, region_code = ?, park_id = ?, industry_code = ?, above_scale = ?,
-                                key_enterprise = ?, headcount = ?, party_org = ?, party_secretary = ?, updated_at = ?
-                             WHERE id = ?",
-                            data.params().into_iter().chain([Param::Int(now), Param::Int(*id)]).collect(),
-                        );
-                        bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql.text.clone())), sql.params)
-                            .execute(&mut *tx)
-                            .await?;
-                        let (b, a) = diff(&before.audit_json(), &data.audit_json());
-                        audit!(&mut *tx, &Entry {
-                            actor: &self.actor, at: now, action: "update", entity: "enterprise",
-                            entity_id: Some(id.to_string()), before: Some(b), after: Some(a),
-                        });
-                        ids.push(*id);
+                    sql.push_args(
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        data.params().into_iter().chain([Param::Int(now), Param::Int(now)]).collect(),
+                    );
+                }
+                sql.push(" RETURNING id, uscc");
+                let returned: Vec<(i64, String)> =
+                    bind_params!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())), sql.params)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                // RETURNING order is not guaranteed: match rows by their code.
+                for (id, uscc) in returned {
+                    if let Some((i, _)) = chunk.iter().find(|(_, d)| d.uscc == uscc) {
+                        ids[*i] = id;
                     }
                 }
+                let entries: Vec<Entry> = chunk
+                    .iter()
+                    .map(|(i, data)| Entry {
+                        actor: &self.actor, at: now, action: "create", entity: "enterprise",
+                        entity_id: Some(ids[*i].to_string()), before: None, after: Some(data.audit_json()),
+                    })
+                    .collect();
+                let mut audit = Sql::new(
+                    "INSERT INTO audit_log (at, actor_id, actor_name, action, entity, entity_id, before_json, after_json) VALUES ",
+                );
+                for (n, e) in entries.iter().enumerate() {
+                    if n > 0 {
+                        audit.push(", ");
+                    }
+                    audit.push_args("(?, ?, ?, ?, ?, ?, ?, ?)", vec![
+                        Param::Int(e.at),
+                        Param::OptInt(e.actor.id),
+                        Param::Text(e.actor.name.clone()),
+                        Param::Text(e.action.to_owned()),
+                        Param::Text(e.entity.to_owned()),
+                        Param::OptText(e.entity_id.clone()),
+                        Param::OptText(None),
+                        Param::OptText(e.after.as_ref().map(|v| v.to_string())),
+                    ]);
+                }
+                bind_params!(sqlx::query(sqlx::AssertSqlSafe(audit.text.clone())), audit.params)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (i, (existing, data)) in writes.iter().enumerate() {
+                let Some(id) = existing else { continue };
+                ids[i] = *id;
+                // Read the row in scope inside the transaction: the before image for
+                // the audit, and the proof that the caller may write it.
+                let mut sel = Sql::new(SELECT);
+                sel.push(" WHERE ");
+                scope::enterprises(&self.scope, &mut sel);
+                sel.push_args(" AND e.id = ?", vec![Param::Int(*id)]);
+                let before: Option<EnterpriseRow> =
+                    bind_params!(sqlx::query_as(sqlx::AssertSqlSafe(sel.text.clone())), sel.params)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some(before) = before else { return Err(StoreError::NotFound) };
+                let before = EnterpriseData::from(&before);
+                if &before == data {
+                    continue;
+                }
+                let mut sql = Sql::new("");
+                sql.push_args(
+                    "UPDATE enterprises SET uscc = ?, name = ?, legal_rep = ?, address = ?, longitude = ?,
+                        latitude = ?, region_code = ?, park_id = ?, industry_code = ?, above_scale = ?,
+                        key_enterprise = ?, headcount = ?, party_org = ?, party_secretary = ?, updated_at = ?
+                     WHERE id = ?",
+                    data.params().into_iter().chain([Param::Int(now), Param::Int(*id)]).collect(),
+                );
+                bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql.text.clone())), sql.params)
+                    .execute(&mut *tx)
+                    .await?;
+                let (b, a) = diff(&before.audit_json(), &data.audit_json());
+                audit!(&mut *tx, &Entry {
+                    actor: &self.actor, at: now, action: "update", entity: "enterprise",
+                    entity_id: Some(id.to_string()), before: Some(b), after: Some(a),
+                });
             }
             tx.commit().await?;
         });
@@ -401,47 +458,59 @@ impl Scoped<'_> {
     /// Records a resumption report: the current status on the enterprise, a new row in
     /// its history (never overwriting), and an audit row — together.
     pub async fn report_status(&self, id: i64, r: &StatusReport, now: i64) -> StoreResult<()> {
+        self.report_statuses(&[(id, r.clone())], now).await
+    }
+
+    /// Several reports in one transaction (an import); each as `report_status`.
+    pub async fn report_statuses(
+        &self,
+        reports: &[(i64, StatusReport)],
+        now: i64,
+    ) -> StoreResult<()> {
         with_db!(self.db, pool => {
             let mut tx = pool.begin().await?;
-            let mut sel = Sql::new("SELECT e.status, e.capacity_pct, e.workforce_pct FROM enterprises e WHERE ");
-            scope::enterprises(&self.scope, &mut sel);
-            sel.push_args(" AND e.id = ?", vec![Param::Int(id)]);
-            let before: Option<(String, Option<i64>, Option<i64>)> =
-                bind_params!(sqlx::query_as(sqlx::AssertSqlSafe(sel.text.clone())), sel.params)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some(before) = before else { return Err(StoreError::NotFound) };
-            sqlx::query(
-                "UPDATE enterprises SET status = $1, capacity_pct = $2, workforce_pct = $3, status_day = $4, updated_at = $5
-                 WHERE id = $6",
-            )
-            .bind(&r.status)
-            .bind(r.capacity_pct)
-            .bind(r.workforce_pct)
-            .bind(r.day)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO enterprise_status_history (enterprise_id, day, status, capacity_pct, workforce_pct, recorded_at, recorded_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(id)
-            .bind(r.day)
-            .bind(&r.status)
-            .bind(r.capacity_pct)
-            .bind(r.workforce_pct)
-            .bind(now)
-            .bind(&self.actor.name)
-            .execute(&mut *tx)
-            .await?;
-            audit!(&mut *tx, &Entry {
-                actor: &self.actor, at: now, action: "report_status", entity: "enterprise",
-                entity_id: Some(id.to_string()),
-                before: Some(json!({"status": before.0, "capacity_pct": before.1, "workforce_pct": before.2})),
-                after: Some(json!({"status": r.status, "capacity_pct": r.capacity_pct, "workforce_pct": r.workforce_pct, "day": r.day})),
-            });
+            for (id, r) in reports {
+                let id = *id;
+                let mut sel = Sql::new("SELECT e.status, e.capacity_pct, e.workforce_pct FROM enterprises e WHERE ");
+                scope::enterprises(&self.scope, &mut sel);
+                sel.push_args(" AND e.id = ?", vec![Param::Int(id)]);
+                let before: Option<(String, Option<i64>, Option<i64>)> =
+                    bind_params!(sqlx::query_as(sqlx::AssertSqlSafe(sel.text.clone())), sel.params)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some(before) = before else { return Err(StoreError::NotFound) };
+                sqlx::query(
+                    "UPDATE enterprises SET status = $1, capacity_pct = $2, workforce_pct = $3, status_day = $4, updated_at = $5
+                     WHERE id = $6",
+                )
+                .bind(&r.status)
+                .bind(r.capacity_pct)
+                .bind(r.workforce_pct)
+                .bind(r.day)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO enterprise_status_history (enterprise_id, day, status, capacity_pct, workforce_pct, recorded_at, recorded_by)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(r.day)
+                .bind(&r.status)
+                .bind(r.capacity_pct)
+                .bind(r.workforce_pct)
+                .bind(now)
+                .bind(&self.actor.name)
+                .execute(&mut *tx)
+                .await?;
+                audit!(&mut *tx, &Entry {
+                    actor: &self.actor, at: now, action: "report_status", entity: "enterprise",
+                    entity_id: Some(id.to_string()),
+                    before: Some(json!({"status": before.0, "capacity_pct": before.1, "workforce_pct": before.2})),
+                    after: Some(json!({"status": r.status, "capacity_pct": r.capacity_pct, "workforce_pct": r.workforce_pct, "day": r.day})),
+                });
+            }
             tx.commit().await?;
         });
         Ok(())

@@ -58,6 +58,11 @@ impl Regions<'_> {
                 .execute(&mut *tx)
                 .await?;
             }
+            audit!(&mut *tx, &crate::audit::Entry {
+                actor: &crate::audit::Actor::system(), at: chrono::Utc::now().timestamp_millis(), action: "upsert",
+                entity: "regions", entity_id: None, before: None,
+                after: Some(serde_json::json!({ "rows": regions.len() })),
+            });
             tx.commit().await?;
         });
         Ok(regions.len())

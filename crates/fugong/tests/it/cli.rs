@@ -216,3 +216,151 @@ fn serve_demo_then_sigterm_stops_cleanly() {
     assert!(text.contains("demo data loaded") && text.contains(&format!("serving http://{addr}")));
     assert!(text.contains("fugong stopped"));
 }
+
+fn fugong_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn first_admin_token_and_imports_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+
+    // A city loads its own regions; bad rows are named, good ones saved.
+    let csv = dir.path().join("regions.csv");
+    std::fs::write(
+        &csv,
+        "code,name,parent_code\n441200,肇庆市,\n441202,端州区,441200\n441202001,城东街道,441202\n441202001001,东风社区,441202001\n441202009,坏街道,441203\nabc,错,\n",
+    )
+    .unwrap();
+    let o = fugong(
+        &["import", "regions", csv.to_str().unwrap(), "--data", data],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("4 regions saved, 2 rows rejected"), "{out}");
+    assert!(
+        out.contains("row 6 parent_code") && out.contains("row 7 code"),
+        "{out}"
+    );
+
+    let o = fugong_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            "chief",
+            "--role",
+            "city_admin",
+            "--password-stdin",
+            "--data",
+            data,
+        ],
+        "long-password-1\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = fugong_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            "x",
+            "--role",
+            "city_admin",
+            "--password-stdin",
+            "--data",
+            data,
+        ],
+        "long-password-1\n",
+    );
+    assert_clean_failure(&o, "username");
+    let o = fugong_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            "county",
+            "--role",
+            "county_officer",
+            "--scope",
+            "441202001",
+            "--password-stdin",
+            "--data",
+            data,
+        ],
+        "long-password-1\n",
+    );
+    assert_clean_failure(&o, "division level does not fit");
+    let o = fugong(
+        &[
+            "token",
+            "create",
+            "--username",
+            "chief",
+            "--name",
+            "HR",
+            "--data",
+            data,
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).trim().starts_with("fgt_"));
+
+    // Enterprises from a workbook, with a progress bar and a report of rejected rows.
+    let headers: Vec<&str> = app::enterprises::COLUMNS.iter().map(|c| c.1).collect();
+    let good = domain::Uscc::with_check("91441202MA4WCL1XY")
+        .unwrap()
+        .to_string();
+    let mut row = vec![String::new(); headers.len()];
+    row[0] = good.clone();
+    row[1] = "肇庆市命令行导入有限公司".into();
+    row[6] = "441202001001".into();
+    let mut bad = row.clone();
+    bad[0] = "91441202MA4WCL1XY0".into();
+    let xlsx = dir.path().join("firms.xlsx");
+    std::fs::write(
+        &xlsx,
+        app::excel::workbook("企业名录", &headers, &[row, bad]).unwrap(),
+    )
+    .unwrap();
+    let o = fugong(
+        &[
+            "import",
+            "enterprises",
+            xlsx.to_str().unwrap(),
+            "--data",
+            data,
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1 added, 0 updated, 0 unchanged, 1 rows rejected"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("[##############################] 1/1"),
+        "progress bar: {}",
+        stderr(&o)
+    );
+    assert!(dir.path().join("firms.rejected.xlsx").exists());
+}
