@@ -265,6 +265,8 @@ async fn load_sized(
         app.clock.now().timestamp_millis(),
     )
     .await?;
+    crate::demo_enterprises::load_organisations(&app.store, app.clock.now().timestamp_millis())
+        .await?;
     for (username, name, role, target) in ACCOUNTS {
         let target = target.map(str::to_owned);
         app.create_user(None, username, name, DEMO_PASSWORD, &[(role, target)])

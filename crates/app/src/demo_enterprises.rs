@@ -381,6 +381,117 @@ pub async fn load(store: &Store, size: Size, today: NaiveDate, now: i64) -> AppR
     Ok(usccs.len())
 }
 
+/// The city's organisations: the "two new" party working committee, departments,
+/// industry party committees, park party organisations, and a branch for every
+/// enterprise that has a party organisation.
+pub async fn load_organisations(store: &Store, now: i64) -> AppResult<usize> {
+    let parks = store.parks().all().await?;
+    let mut rows: Vec<Vec<Param>> = Vec::new();
+    let org = |kind: &str,
+               name: String,
+               region: &str,
+               park: Option<i64>,
+               industry: Option<&str>,
+               ent: Option<i64>| {
+        vec![
+            Param::Text(kind.to_owned()),
+            Param::Text(name),
+            Param::Text(region.to_owned()),
+            Param::OptInt(park),
+            Param::OptText(industry.map(str::to_owned)),
+            Param::OptInt(ent),
+        ]
+    };
+    rows.push(org(
+        "two_new_committee",
+        "中共肇庆市委两新组织工作委员会".into(),
+        "441200",
+        None,
+        None,
+        None,
+    ));
+    for d in [
+        "市人力资源和社会保障局",
+        "市工业和信息化局",
+        "市商务局",
+        "市卫生健康局",
+        "市金融工作局",
+        "市交通运输局",
+        "市市场监督管理局",
+        "市发展和改革局",
+    ] {
+        rows.push(org("department", d.to_owned(), "441200", None, None, None));
+    }
+    for (name, industry) in [
+        ("市工业和信息化系统党委", "C"),
+        ("市商贸流通行业党委", "F"),
+        ("市交通运输行业党委", "G"),
+        ("市建筑行业党委", "E"),
+    ] {
+        rows.push(org(
+            "industry_committee",
+            name.to_owned(),
+            "441200",
+            None,
+            Some(industry),
+            None,
+        ));
+    }
+    for p in &parks {
+        let name = if p.kind == "zone" {
+            format!("{}党工委", p.name)
+        } else {
+            format!("{}党委", p.name)
+        };
+        rows.push(org(
+            "park_org",
+            name,
+            &p.region_code,
+            Some(p.id),
+            None,
+            None,
+        ));
+    }
+    let all = store
+        .system()
+        .enterprises(&store::enterprises::EnterpriseFilter {
+            limit: i64::MAX / 2,
+            ..Default::default()
+        })
+        .await?
+        .0;
+    for e in all.iter().filter(|e| e.party_org != "none") {
+        let suffix = match e.party_org.as_str() {
+            "committee" => "委员会",
+            "general_branch" => "总支部委员会",
+            _ => "支部委员会",
+        };
+        rows.push(org(
+            "enterprise_branch",
+            format!("中共{}{suffix}", e.name),
+            &e.region_code,
+            e.park_id,
+            None,
+            Some(e.id),
+        ));
+    }
+    Ok(store
+        .seed(
+            "organisations",
+            &[
+                "kind",
+                "name",
+                "region_code",
+                "park_id",
+                "industry_code",
+                "enterprise_id",
+            ],
+            rows,
+            now,
+        )
+        .await?)
+}
+
 fn region_address(region: &str, n: usize) -> String {
     format!("{}号（{}）", 1 + n % 300, region)
 }

@@ -446,20 +446,30 @@ impl Accounts<'_> {
         Ok(())
     }
 
-    /// The user a live token belongs to, noting its use.
+    /// The user a live token belongs to. Its use is noted at most once a minute, so
+    /// an integration's steady traffic does not turn every read into a write.
     pub async fn token_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<i64>> {
         Ok(with_db!(self.db, pool => {
-            let user: Option<i64> = sqlx::query_scalar(
-                "UPDATE api_tokens SET last_used_at = $1
-                 WHERE token_hash = $2 AND revoked_at IS NULL
-                   AND user_id IN (SELECT id FROM users WHERE disabled = FALSE)
-                 RETURNING user_id",
+            let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = FALSE",
             )
-            .bind(now)
             .bind(token_hash)
             .fetch_optional(pool)
             .await?;
-            user
+            match row {
+                Some((id, user_id, last)) => {
+                    if last.is_none_or(|l| now - l >= 60_000) {
+                        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                            .bind(now)
+                            .bind(id)
+                            .execute(pool)
+                            .await?;
+                    }
+                    Some(user_id)
+                }
+                None => None,
+            }
         }))
     }
 

@@ -22,6 +22,7 @@ mod error;
 pub mod imports;
 pub mod industries;
 pub mod migrate;
+pub mod organisations;
 pub mod parks;
 pub mod regions;
 pub mod scope;
@@ -121,6 +122,10 @@ impl Store {
 
     pub fn regions(&self) -> regions::Regions<'_> {
         regions::Regions { db: &self.db }
+    }
+
+    pub fn organisations(&self) -> organisations::Organisations<'_> {
+        organisations::Organisations { db: &self.db }
     }
 
     pub fn parks(&self) -> parks::Parks<'_> {

@@ -238,6 +238,20 @@ async fn region_and_industry_pages(app: TestApp) {
     )
     .await;
     assert!(html.contains("Manufacturing"));
+    let html = body(app.get_as(&s, "/organisations", &[]).await).await;
+    assert!(
+        html.contains("中共肇庆市委两新组织工作委员会") && html.contains("市人力资源和社会保障局")
+    );
+    assert!(html.contains("肇庆高新技术产业开发区（肇庆高新区）党工委"));
+    let html = body(
+        app.get_as(&s, "/organisations?kind=enterprise_branch", &[])
+            .await,
+    )
+    .await;
+    assert!(
+        html.contains("中共广东宝龙汽车有限公司"),
+        "enterprise party organisations are listed"
+    );
     // A county officer's navigation has no administration entries.
     assert!(!html.contains("/admin/users"));
 }

@@ -38,11 +38,12 @@ pub struct NavLink {
 
 /// The main navigation, in order, with the permission an entry needs. A feature adds
 /// its entry here when it has pages.
-const NAV: [(&str, &str, Option<Action>); 6] = [
+const NAV: [(&str, &str, Option<Action>); 7] = [
     ("nav.home", "/", None),
     ("nav.enterprises", "/enterprises", None),
     ("nav.regions", "/regions", None),
     ("nav.industries", "/industries", None),
+    ("nav.organisations", "/organisations", None),
     ("nav.users", "/admin/users", Some(Action::ManageAccounts)),
     ("nav.audit", "/admin/audit", Some(Action::ViewAudit)),
 ];

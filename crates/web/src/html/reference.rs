@@ -35,6 +35,13 @@ pub fn routes() -> Routes {
             Data::Structure,
             get(industries),
         )
+        .add(
+            "/organisations",
+            "GET",
+            Access::SignedIn,
+            Data::Structure,
+            get(organisations),
+        )
 }
 
 #[derive(Template)]
@@ -106,4 +113,52 @@ async fn industries(shell: Shell, State(state): State<AppState>) -> WebResult<Ht
         }
     }
     render(&IndustriesPage { shell, sections })
+}
+
+#[derive(serde::Deserialize, Default)]
+struct OrgQuery {
+    kind: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "regions/organisations.html")]
+struct OrganisationsPage {
+    shell: Shell,
+    rows: Vec<store::organisations::OrganisationRow>,
+    counts: Vec<(String, i64)>,
+    kind: String,
+    page: i64,
+    pages: i64,
+}
+
+impl OrganisationsPage {
+    fn kind_label(&self, k: &str) -> String {
+        self.shell.t.msg(&format!("org_kind.{k}")).to_owned()
+    }
+}
+
+const ORG_PAGE: i64 = 100;
+
+async fn organisations(
+    shell: Shell,
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<OrgQuery>,
+) -> WebResult<Html<String>> {
+    let kind = q.kind.filter(|k| !k.is_empty());
+    let page = q.page.unwrap_or(1).max(1);
+    let orgs = state.app.store.organisations();
+    let (rows, total) = orgs
+        .list(kind.as_deref(), ORG_PAGE, (page - 1) * ORG_PAGE)
+        .await?;
+    let counts = orgs.counts().await?;
+    let pages = ((total + ORG_PAGE - 1) / ORG_PAGE).max(1);
+    render(&OrganisationsPage {
+        shell,
+        rows,
+        counts,
+        kind: kind.unwrap_or_default(),
+        page,
+        pages,
+    })
 }
