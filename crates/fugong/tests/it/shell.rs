@@ -249,7 +249,7 @@ async fn region_and_industry_pages(app: TestApp) {
     )
     .await;
     assert!(
-        html.contains("中共广东宝龙汽车有限公司"),
+        html.contains("支部委员会") && !html.contains("市人力资源和社会保障局"),
         "enterprise party organisations are listed"
     );
     // A county officer's navigation has no administration entries.
