@@ -267,13 +267,23 @@ async fn load_sized(
     .await?;
     crate::demo_enterprises::load_organisations(&app.store, app.clock.now().timestamp_millis())
         .await?;
+    let cadres =
+        crate::demo_liaison::load(&app.store, app.today(), app.clock.now().timestamp_millis())
+            .await?;
     for (username, name, role, target) in ACCOUNTS {
         let target = target.map(str::to_owned);
         app.create_user(None, username, name, DEMO_PASSWORD, &[(role, target)])
             .await?;
     }
     let accounts = ACCOUNTS.len();
-    tracing::info!(regions, parks, enterprises, accounts, "demo data loaded");
+    tracing::info!(
+        regions,
+        parks,
+        enterprises,
+        cadres,
+        accounts,
+        "demo data loaded"
+    );
     Ok(DemoSummary {
         regions,
         parks,

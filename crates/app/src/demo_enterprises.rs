@@ -151,6 +151,11 @@ pub const DEMO: Size = Size {
 
 pub async fn load(store: &Store, size: Size, today: NaiveDate, now: i64) -> AppResult<usize> {
     let towns_villages = store.regions().all_codes().await?;
+    // Names for addresses: 肇庆市端州区城东街道东风社区 12 号.
+    let names_of: std::collections::HashMap<String, String> = crate::demo::regions()
+        .into_iter()
+        .map(|r| (r.code, r.name))
+        .collect();
     let villages: Vec<&String> = towns_villages.iter().filter(|c| c.len() == 12).collect();
     let parks = store.parks().all().await?;
     let park_id = |code: &str| parks.iter().find(|p| p.code == code).map(|p| p.id);
@@ -281,7 +286,7 @@ pub async fn load(store: &Store, size: Size, today: NaiveDate, now: i64) -> AppR
                 SURNAMES[rng.below(12) as usize],
                 GIVEN[rng.below(12) as usize]
             )),
-            Param::Text(format!("肇庆市{}", region_address(&region, n))),
+            Param::Text(address(&names_of, &region, n)),
             Param::OptReal(Some(
                 ((lon0 + (rng.unit() - 0.5) * 0.2) * 1e4).round() / 1e4,
             )),
@@ -492,6 +497,20 @@ pub async fn load_organisations(store: &Store, now: i64) -> AppResult<usize> {
         .await?)
 }
 
-fn region_address(region: &str, n: usize) -> String {
-    format!("{}号（{}）", 1 + n % 300, region)
+fn address(names: &std::collections::HashMap<String, String>, region: &str, n: usize) -> String {
+    let part = |len: usize| {
+        region
+            .get(..len)
+            .and_then(|c| names.get(c))
+            .map(String::as_str)
+            .unwrap_or("")
+    };
+    let road = ["工业大道", "民营路", "兴业路", "创业街", "西江路", "港口路"][n % 6];
+    format!(
+        "肇庆市{}{}{}{road}{}号",
+        part(6),
+        part(9),
+        part(12),
+        1 + n % 300
+    )
 }

@@ -5,11 +5,14 @@ pub mod accounts;
 mod audit;
 pub mod demo;
 mod demo_enterprises;
+mod demo_liaison;
 pub mod enterprises;
 mod error;
 pub mod excel;
+pub mod liaison;
 pub mod reference;
 pub mod regions;
+pub mod suggest;
 
 pub use error::{AppError, AppResult};
 

@@ -100,6 +100,12 @@ impl Role {
                 self,
                 Role::CityAdmin | Role::CountyOfficer | Role::TownOfficer | Role::ParkOfficer
             ),
+            ManageLiaison => matches!(
+                self,
+                Role::CityAdmin | Role::CountyOfficer | Role::TownOfficer
+            ),
+            // A visit is logged by the cadre who made it, through their own account.
+            LogVisit => self == Role::Liaison,
             ReportResumption => matches!(
                 self,
                 Role::CityAdmin
@@ -129,6 +135,10 @@ pub enum Action {
     EditEnterprises,
     /// Report an enterprise's resumption status and daily figures.
     ReportResumption,
+    /// Manage cadres, campaigns and assignments; accept suggested assignments.
+    ManageLiaison,
+    /// Log a visit (走访) to an enterprise.
+    LogVisit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,6 +279,12 @@ impl Scope {
                     .any(|i| i == division || i == section)
             })
             || id.is_some_and(|id| self.enterprises.contains(&id))
+    }
+
+    /// Whether a cadre placed at `region` (or with this id) lies in this scope — the
+    /// rule of the store's cadre condition.
+    pub fn covers_cadre(&self, region: &RegionCode, id: Option<i64>) -> bool {
+        self.covers_region(region) || id.is_some_and(|id| self.cadres.contains(&id))
     }
 
     /// Whether a region-placed record (an enterprise's village, say) is visible through

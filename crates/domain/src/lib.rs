@@ -7,9 +7,11 @@
 
 pub mod access;
 pub mod clock;
+#[macro_use]
 pub mod enterprise;
 pub mod invalid;
 pub mod lang;
+pub mod liaison;
 pub mod region;
 
 pub use access::{Action, Grant, Principal, Role, Scope, Target};
@@ -17,4 +19,5 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use enterprise::{PartyOrg, ResumptionStatus, Uscc};
 pub use invalid::Invalid;
 pub use lang::Lang;
+pub use liaison::{CadreKind, LiaisonLevel};
 pub use region::{RegionCode, RegionLevel};

@@ -154,6 +154,8 @@ pub struct EnterpriseFilter {
     pub party_org: Option<String>,
     /// Part of the name, or a whole USCC.
     pub q: Option<String>,
+    /// Only enterprises without an active liaison at this level.
+    pub uncovered_at: Option<String>,
     pub sort: Sort,
     pub limit: i64,
     pub offset: i64,
@@ -192,7 +194,7 @@ impl Sort {
 }
 
 /// `WHERE <scope> AND <filters>` for `f`.
-fn where_clause(s: &Scoped<'_>, f: &EnterpriseFilter, sql: &mut Sql) {
+pub(crate) fn where_clause(s: &Scoped<'_>, f: &EnterpriseFilter, sql: &mut Sql) {
     sql.push(" WHERE ");
     scope::enterprises(&s.scope, sql);
     if let Some(region) = &f.region {
@@ -228,6 +230,12 @@ fn where_clause(s: &Scoped<'_>, f: &EnterpriseFilter, sql: &mut Sql) {
     }
     if let Some(v) = &f.party_org {
         sql.push_args(" AND e.party_org = ?", vec![Param::Text(v.clone())]);
+    }
+    if let Some(level) = &f.uncovered_at {
+        sql.push_args(
+            " AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.enterprise_id = e.id AND a.level = ? AND a.active = TRUE)",
+            vec![Param::Text(level.clone())],
+        );
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let like = format!(

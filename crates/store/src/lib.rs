@@ -21,6 +21,7 @@ pub mod enterprises;
 mod error;
 pub mod imports;
 pub mod industries;
+pub mod liaison;
 pub mod migrate;
 pub mod organisations;
 pub mod parks;
@@ -151,6 +152,11 @@ impl Store {
     /// `key → id` of every row of `table`, after a seed.
     pub async fn seeded_ids(&self, table: &str, key: &str) -> StoreResult<Vec<(String, i64)>> {
         seed::ids_by(&self.db, table, key).await
+    }
+
+    /// Every id of `table` in insertion order, after a seed.
+    pub async fn seeded_order(&self, table: &str) -> StoreResult<Vec<i64>> {
+        seed::ids_in_order(&self.db, table).await
     }
 
     /// Closes the pools, waiting for connections to return.

@@ -44,12 +44,17 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(0001, "init"),
     migration!(0002, "accounts"),
     migration!(0003, "enterprises"),
+    migration!(0004, "liaison"),
 ];
 
 /// City data tables, children before parents: what `fugong demo --force` empties.
 /// Reference data (industries) and the migration record are kept. A test checks that
 /// every table of the schema is either here or in `KEPT_TABLES`.
 pub const DATA_TABLES_CHILDREN_FIRST: &[&str] = &[
+    "visits",
+    "assignments",
+    "campaigns",
+    "cadres",
     "import_reports",
     "enterprise_status_history",
     "organisations",

@@ -68,9 +68,40 @@ pub fn enterprises(scope: &Scope, sql: &mut Sql) {
         let ph = sql.arg(Param::Int(*id));
         parts.push(format!("e.id = {ph}"));
     }
-    // Liaison cadres will see their assigned enterprises once assignments exist
-    // (issue #5); departments, banks and employees see enterprises only through their
-    // own records (requests, financing needs, declarations).
+    for id in &scope.cadres {
+        // A liaison cadre sees the enterprises assigned to them now.
+        let ph = sql.arg(Param::Int(*id));
+        parts.push(format!("e.id IN (SELECT enterprise_id FROM assignments WHERE active = TRUE AND cadre_id = {ph})"));
+    }
+    // Departments, banks and employees see enterprises only through their own records
+    // (requests, financing needs, declarations).
+    if parts.is_empty() {
+        sql.push("FALSE");
+    } else {
+        sql.push("(");
+        sql.push(&parts.join(" OR "));
+        sql.push(")");
+    }
+}
+
+/// The condition under which cadre `c` is visible: placed in a region of the scope, or
+/// the cadre themself.
+pub fn cadres(scope: &Scope, sql: &mut Sql) {
+    if scope.city {
+        sql.push("TRUE");
+        return;
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for r in &scope.regions {
+        let prefix = r.subtree_prefix();
+        let lo = sql.arg(Param::Text(prefix.to_owned()));
+        let hi = sql.arg(Param::Text(prefix_upper(prefix)));
+        parts.push(format!("(c.region_code >= {lo} AND c.region_code < {hi})"));
+    }
+    for id in &scope.cadres {
+        let ph = sql.arg(Param::Int(*id));
+        parts.push(format!("c.id = {ph}"));
+    }
     if parts.is_empty() {
         sql.push("FALSE");
     } else {

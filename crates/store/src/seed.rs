@@ -53,3 +53,11 @@ pub async fn ids_by(db: &Db, table: &str, key: &str) -> StoreResult<Vec<(String,
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
     }))
 }
+
+/// Every id of `table` in insertion order (a fresh seed's rows are numbered in order).
+pub async fn ids_in_order(db: &Db, table: &str) -> StoreResult<Vec<i64>> {
+    let sql = format!("SELECT id FROM {table} ORDER BY id");
+    Ok(with_db!(db, pool => {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+    }))
+}

@@ -28,9 +28,14 @@ fn public_routes_read_no_data() {
 }
 
 async fn access_rules_hold_for_every_route(app: TestApp) {
-    // The bank account may do none of the guarded actions; the city admin all of them.
+    // The bank account may do none of the guarded actions; for each action, the first
+    // demo account whose role allows it must get through.
     let unprivileged = app.session("bank_demo").await;
-    let admin = app.session("city_admin").await;
+    let mut allowed = std::collections::HashMap::new();
+    for (user, _, role, _) in app::demo::ACCOUNTS {
+        allowed.entry(user).or_insert(app.session(user).await);
+        let _ = role;
+    }
     for r in web::route_table() {
         let path = sample(r.path, 1);
         if r.methods.contains("GET") {
@@ -51,16 +56,20 @@ async fn access_rules_hold_for_every_route(app: TestApp) {
                     );
                 }
             }
-            if let Access::Permitted(_) = r.access {
+            if let Access::Permitted(action) = r.access {
                 assert_eq!(
                     app.get_as(&unprivileged, &path, &[]).await.status(),
                     StatusCode::FORBIDDEN,
                     "{path}"
                 );
+                let (user, _, _, _) = app::demo::ACCOUNTS
+                    .iter()
+                    .find(|(_, _, role, _)| role.can(action))
+                    .unwrap();
                 assert_ne!(
-                    app.get_as(&admin, &path, &[]).await.status(),
+                    app.get_as(&allowed[user], &path, &[]).await.status(),
                     StatusCode::FORBIDDEN,
-                    "{path}"
+                    "{path} as {user}"
                 );
             }
         }
@@ -97,6 +106,11 @@ async fn all_enterprises(app: &TestApp, f: EnterpriseFilter) -> (Vec<EnterpriseR
 }
 
 struct Fixture {
+    liaison: Session,
+    /// A cadre placed in 四会市 and one of its active assignments.
+    sihui_cadre: store::liaison::CadreRow,
+    sihui_assignment: i64,
+    duanzhou_cadres: i64,
     duanzhou: Session,
     sihui: Session,
     park: Session,
@@ -134,7 +148,44 @@ async fn fixture(app: &TestApp) -> Fixture {
         },
     )
     .await;
+    let sys = app.app.store.system();
+    let (sc, _) = sys
+        .cadres(&store::liaison::CadreFilter {
+            region: Some("441284".into()),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let (sihui_cadre, sihui_assignment) = {
+        let mut found = None;
+        for c in sc {
+            if let Some(a) = sys
+                .cadre_assignments(c.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|a| a.active)
+            {
+                found = Some((c, a.id));
+                break;
+            }
+        }
+        found.unwrap()
+    };
+    let (_, duanzhou_cadres) = sys
+        .cadres(&store::liaison::CadreFilter {
+            region: Some("441202".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     Fixture {
+        liaison: app.session("liaison_demo").await,
+        sihui_cadre,
+        sihui_assignment,
+        duanzhou_cadres,
         duanzhou: app.session("duanzhou_officer").await,
         sihui: app.session("sihui_officer").await,
         park: app.session("gaoxin_park").await,
@@ -332,6 +383,210 @@ async fn probe(app: &TestApp, fx: &Fixture, path: &str) {
                 app::enterprises::read_sheet(&bytes).unwrap().1.is_empty(),
                 "a bank's export has no rows"
             );
+        }
+        "/liaison" => {
+            let html = app
+                .get_as(&fx.duanzhou, "/liaison", &[])
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                html.contains(&format!("（{} 家企业）", fx.duanzhou_total)),
+                "coverage counts only the district"
+            );
+            let html = app
+                .get_as(&fx.duanzhou, "/liaison?region=441284", &[])
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                html.contains("（0 家企业）"),
+                "another district's coverage is empty, not leaked"
+            );
+        }
+        "/api/v1/liaison/coverage" => {
+            let v: serde_json::Value = app
+                .get_as(&fx.duanzhou, path, &[])
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(
+                v["levels"]["city"]["total"].as_i64(),
+                Some(fx.duanzhou_total)
+            );
+            let v: serde_json::Value = app
+                .get_as(&fx.duanzhou, &format!("{path}?region=441284"), &[])
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(v["levels"]["town"]["total"], 0);
+            let v: serde_json::Value = app.get_as(&fx.bank, path, &[]).await.json().await.unwrap();
+            assert_eq!(v["levels"]["village"]["total"], 0);
+        }
+        "/liaison/cadres" | "/api/v1/liaison/cadres" => {
+            let v: serde_json::Value = app
+                .get_as(&fx.duanzhou, "/api/v1/liaison/cadres?per_page=1000", &[])
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(v["total"].as_i64(), Some(fx.duanzhou_cadres));
+            assert!(
+                v["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|c| c["region_code"].as_str().unwrap().starts_with("441202"))
+            );
+            let html = app
+                .get_as(
+                    &fx.duanzhou,
+                    &format!("/liaison/cadres?q={}", fx.sihui_cadre.name),
+                    &[],
+                )
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert!(!html.contains(&format!("/liaison/cadres/{}\"", fx.sihui_cadre.id)));
+            let v: serde_json::Value = app
+                .get_as(&fx.liaison, "/api/v1/liaison/cadres", &[])
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(
+                (v["total"].as_i64(), v["items"][0]["id"].as_i64()),
+                (Some(1), Some(1)),
+                "a cadre sees themself"
+            );
+        }
+        "/liaison/cadres/{id}" | "/liaison/cadres/{id}/edit" => {
+            let p = path.replace("{id}", &fx.sihui_cadre.id.to_string());
+            assert_eq!(
+                app.get_as(&fx.duanzhou, &p, &[]).await.status(),
+                StatusCode::NOT_FOUND,
+                "{p}"
+            );
+            assert_eq!(
+                app.get_as(&fx.sihui, &p, &[]).await.status(),
+                StatusCode::OK,
+                "{p}"
+            );
+        }
+        "/liaison/cadres/export" => {
+            let bytes = app
+                .get_as(&fx.duanzhou, path, &[])
+                .await
+                .bytes()
+                .await
+                .unwrap();
+            let (_, rows) = app::enterprises::read_sheet(&bytes).unwrap();
+            assert_eq!(rows.len() as i64, fx.duanzhou_cadres);
+            assert!(rows.iter().all(|(_, c)| c[5].starts_with("441202")));
+        }
+        "/liaison/assignments" => {
+            let form = [
+                ("cadre_id", fx.sihui_cadre.id.to_string()),
+                ("enterprise_id", fx.in_duanzhou.id.to_string()),
+            ];
+            let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = app.post_as(&fx.duanzhou, path, &fields).await;
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(res.text().await.unwrap().contains("找不到该干部"));
+        }
+        "/api/v1/liaison/assignments" => {
+            let body =
+                serde_json::json!({"cadre_id": fx.sihui_cadre.id, "enterprise_id": fx.in_sihui.id});
+            let res = app
+                .client
+                .post(app.url(path))
+                .header("cookie", fx.duanzhou.cookie())
+                .header("x-csrf-token", &fx.duanzhou.csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(
+                res.json::<serde_json::Value>().await.unwrap()["error"]["code"],
+                "cadre_not_found"
+            );
+        }
+        "/liaison/assignments/{id}/handover" => {
+            let p = path.replace("{id}", &fx.sihui_assignment.to_string());
+            let res = app
+                .post_as(&fx.duanzhou, &p, &[("enterprise_id", "1"), ("to", "")])
+                .await;
+            assert_eq!(
+                res.status(),
+                StatusCode::NOT_FOUND,
+                "a sibling cannot end another district's assignment"
+            );
+        }
+        "/liaison/suggest" => {
+            let html = app
+                .get_as(
+                    &fx.duanzhou,
+                    "/liaison/suggest?region=441284&level=town",
+                    &[],
+                )
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert!(
+                html.contains("未覆盖企业 0 家"),
+                "suggestions see only the district"
+            );
+        }
+        "/liaison/mine" => {
+            let html = app
+                .get_as(&fx.liaison, path, &[])
+                .await
+                .text()
+                .await
+                .unwrap();
+            let sys = app.app.store.system();
+            let mine = sys
+                .cadre_assignments(1)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|a| a.active)
+                .count();
+            assert_eq!(html.matches("/liaison/visits?enterprise=").count(), mine);
+        }
+        "/liaison/visits" => {
+            let res = app
+                .get_as(
+                    &fx.liaison,
+                    &format!("/liaison/visits?enterprise={foreign}"),
+                    &[],
+                )
+                .await;
+            assert_eq!(
+                res.status(),
+                StatusCode::NOT_FOUND,
+                "a liaison sees only assigned enterprises"
+            );
+            let res = app
+                .post_as(
+                    &fx.liaison,
+                    path,
+                    &[
+                        ("enterprise_id", &foreign.to_string()),
+                        ("visited_on", "2020-02-10"),
+                        ("findings", "x"),
+                        ("follow_up", ""),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND);
         }
         other => panic!("no scope-leak probe for scoped route {other}: add one to access::probe"),
     }

@@ -18,5 +18,6 @@ mod config;
 mod demo;
 mod enterprises;
 mod i18n;
+mod liaison;
 mod migrations;
 mod shell;

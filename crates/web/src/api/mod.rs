@@ -3,6 +3,7 @@
 
 mod enterprises;
 mod health;
+mod liaison;
 mod me;
 
 use crate::routes::Routes;
@@ -12,4 +13,5 @@ pub fn routes() -> Routes {
         .merge(health::routes())
         .merge(me::routes())
         .merge(enterprises::routes())
+        .merge(liaison::routes())
 }

@@ -121,6 +121,8 @@ pub struct ListQuery {
     pub party: Option<String>,
     pub q: Option<String>,
     pub sort: Option<String>,
+    /// Only enterprises without a liaison at this level.
+    pub uncovered: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -159,6 +161,7 @@ impl ListQuery {
             status: text(&self.status),
             party_org: text(&self.party),
             q: text(&self.q),
+            uncovered_at: text(&self.uncovered),
             sort: Sort::parse(self.sort.as_deref().unwrap_or("")),
             limit: per_page,
             offset: (self.page() - 1) * per_page,
@@ -188,6 +191,7 @@ impl ListQuery {
             ("party", &self.party),
             ("q", &self.q),
             ("sort", &self.sort),
+            ("uncovered", &self.uncovered),
         ]
         .iter()
         .filter_map(|(k, v)| text(v).map(|v| format!("{k}={}", enc(&v))))
@@ -328,17 +332,24 @@ async fn template() -> WebResult<Response> {
 
 #[derive(Template)]
 #[template(path = "enterprises/detail.html")]
-struct DetailPage {
+pub struct DetailPage {
     shell: Shell,
     e: EnterpriseRow,
+    liaison: super::liaison::EnterpriseLiaison,
     history: Vec<HistoryRow>,
     can_edit: bool,
     can_report: bool,
+    can_visit: bool,
+    can_assign: bool,
     today: String,
     flash: Option<Flash>,
 }
 
 impl DetailPage {
+    fn level_label(&self, l: &str) -> String {
+        self.shell.t.msg(&format!("liaison_level.{l}")).to_owned()
+    }
+
     fn status_label(&self, s: &str) -> String {
         self.shell.t.msg(&format!("status.{s}")).to_owned()
     }
@@ -362,7 +373,7 @@ impl DetailPage {
     }
 }
 
-async fn detail_page(
+pub async fn detail_page(
     shell: Shell,
     state: &AppState,
     who: &Principal,
@@ -372,8 +383,12 @@ async fn detail_page(
     let scoped = state.app.store.scoped(who);
     let e = scoped.enterprise(id).await?;
     let history = scoped.enterprise_history(id).await?;
+    let liaison = super::liaison::enterprise_liaison(state, who, &e).await?;
     Ok(DetailPage {
         shell,
+        liaison,
+        can_visit: who.can(Action::LogVisit) && !who.scope().cadres.is_empty(),
+        can_assign: who.can(Action::ManageLiaison),
         e,
         history,
         can_edit: who.can(Action::EditEnterprises),

@@ -6,6 +6,7 @@ mod admin;
 pub mod enterprises;
 mod home;
 mod lang;
+pub mod liaison;
 mod reference;
 
 use crate::auth::{Authenticated, PRE_SESSION_COOKIE};
@@ -27,6 +28,7 @@ pub fn routes() -> Routes {
         .merge(accounts::routes())
         .merge(admin::routes())
         .merge(enterprises::routes())
+        .merge(liaison::routes())
 }
 
 /// One entry of the main navigation: catalogue key and target.
@@ -38,9 +40,11 @@ pub struct NavLink {
 
 /// The main navigation, in order, with the permission an entry needs. A feature adds
 /// its entry here when it has pages.
-const NAV: [(&str, &str, Option<Action>); 7] = [
+const NAV: [(&str, &str, Option<Action>); 9] = [
     ("nav.home", "/", None),
     ("nav.enterprises", "/enterprises", None),
+    ("nav.liaison", "/liaison", None),
+    ("nav.mine", "/liaison/mine", Some(Action::LogVisit)),
     ("nav.regions", "/regions", None),
     ("nav.industries", "/industries", None),
     ("nav.organisations", "/organisations", None),

@@ -1,0 +1,595 @@
+//! Liaison: the assignment rules, coverage on a fixture with a known answer, handover,
+//! visits, and suggested assignments (min-cost flow against a greedy baseline).
+
+use crate::harness::{Options, TestApp};
+use app::liaison::CadreInput;
+use app::suggest::{Cadre, Point, Proposal, assign, greedy};
+use domain::{Principal, Role};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use store::enterprises::{EnterpriseData, EnterpriseFilter};
+
+/// A fresh city (regions and parks of the demo, no enterprises) with an admin.
+async fn city(app: &TestApp) -> Principal {
+    app.app
+        .store
+        .regions()
+        .upsert_all(&app::demo::regions())
+        .await
+        .unwrap();
+    app.app
+        .store
+        .parks()
+        .upsert_all(&app::demo::parks())
+        .await
+        .unwrap();
+    let id = app
+        .app
+        .create_user(
+            None,
+            "chief",
+            "市管理员",
+            app::demo::DEMO_PASSWORD,
+            &[(Role::CityAdmin, None)],
+        )
+        .await
+        .unwrap();
+    app.app.principal(id).await.unwrap()
+}
+
+fn firm(n: u32, village: &str) -> EnterpriseData {
+    let body = format!("MA4W{:05}", n);
+    EnterpriseData {
+        uscc: domain::Uscc::with_check(&format!("91{}{body}", &village[..6]))
+            .unwrap()
+            .to_string(),
+        name: format!("测试企业{n}"),
+        legal_rep: String::new(),
+        address: String::new(),
+        longitude: Some(112.47 + n as f64 / 1000.0),
+        latitude: Some(23.05),
+        region_code: village.to_owned(),
+        park_id: None,
+        industry_code: Some("33".into()),
+        above_scale: true,
+        key_enterprise: false,
+        headcount: 50,
+        party_org: "none".into(),
+        party_secretary: String::new(),
+    }
+}
+
+async fn cadre(
+    app: &TestApp,
+    who: &Principal,
+    name: &str,
+    level: &str,
+    region: &str,
+    max: &str,
+) -> i64 {
+    let input = CadreInput {
+        name: name.into(),
+        level: level.into(),
+        kind: "领导干部".into(),
+        region_code: region.into(),
+        max_enterprises: max.into(),
+        longitude: "112.47".into(),
+        latitude: "23.05".into(),
+        ..Default::default()
+    };
+    app.app.save_cadre(who, None, &input).await.unwrap()
+}
+
+fn code(e: app::AppError) -> &'static str {
+    match e {
+        app::AppError::Invalid(i) => i.code,
+        other => panic!("expected a rule, got {other:?}"),
+    }
+}
+
+async fn every_rule_is_refused_with_its_own_error(app: TestApp) {
+    let admin = city(&app).await;
+    let ids = app
+        .app
+        .store
+        .system()
+        .save_enterprises(
+            &[
+                (None, firm(1, "441202001001")),
+                (None, firm(2, "441202001002")),
+                (None, firm(3, "441284001001")),
+            ],
+            0,
+        )
+        .await
+        .unwrap();
+    let (a, b, far) = (ids[0], ids[1], ids[2]);
+    let town = cadre(&app, &admin, "城东镇干部", "镇级", "441202001", "1").await;
+    let village = cadre(&app, &admin, "东风社区党员", "村级", "441202001001", "5").await;
+    let county = cadre(&app, &admin, "端州区领导", "县级", "441202", "5").await;
+
+    assert_eq!(
+        code(app.app.assign(&admin, town, far, None).await.unwrap_err()),
+        "cadre_outside_region"
+    );
+    assert_eq!(
+        code(app.app.assign(&admin, village, b, None).await.unwrap_err()),
+        "cadre_outside_region",
+        "another village's enterprise"
+    );
+    app.app.assign(&admin, town, a, None).await.unwrap();
+    assert_eq!(
+        code(app.app.assign(&admin, town, b, None).await.unwrap_err()),
+        "cadre_full"
+    );
+    let other_town = cadre(&app, &admin, "城东另一干部", "镇级", "441202001", "3").await;
+    assert_eq!(
+        code(
+            app.app
+                .assign(&admin, other_town, a, None)
+                .await
+                .unwrap_err()
+        ),
+        "level_taken"
+    );
+    app.app.assign(&admin, county, a, None).await.unwrap();
+    assert_eq!(
+        code(app.app.assign(&admin, county, a, None).await.unwrap_err()),
+        "assignment_exists"
+    );
+
+    // A campaign that allows more than one liaison per level lets a second one in.
+    let campaign = app
+        .app
+        .create_campaign(
+            &admin,
+            &store::liaison::CampaignData {
+                name: "千名党员联百企".into(),
+                organiser: "测试".into(),
+                region_code: "441202".into(),
+                starts_on: app.app.today(),
+                ends_on: None,
+                target_kind: "enterprises".into(),
+                target_count: 100,
+                allow_multiple: true,
+            },
+        )
+        .await
+        .unwrap();
+    app.app
+        .assign(&admin, other_town, a, Some(campaign))
+        .await
+        .unwrap();
+
+    // A cadre's level must match its region.
+    let bad = CadreInput {
+        name: "错层级".into(),
+        level: "县级".into(),
+        kind: "党员".into(),
+        region_code: "441202001".into(),
+        ..Default::default()
+    };
+    assert!(
+        matches!(app.app.save_cadre(&admin, None, &bad).await, Err(app::AppError::Invalid(i)) if i.code == "cadre_region_level")
+    );
+
+    // Through the API: 201 with the assignment, 422 with the code.
+    let s = app.session("chief").await;
+    let post = |body: Value| {
+        app.client
+            .post(app.url("/api/v1/liaison/assignments"))
+            .header("cookie", s.cookie())
+            .header("x-csrf-token", &s.csrf)
+            .json(&body)
+            .send()
+    };
+    let res = post(json!({"cadre_id": village, "enterprise_id": a}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(
+        (v["level"].as_str(), v["enterprise_id"].as_i64()),
+        (Some("village"), Some(a))
+    );
+    let res = post(json!({"cadre_id": town, "enterprise_id": b}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "cadre_full");
+    assert!(v["error"]["message"].as_str().unwrap().contains("上限"));
+}
+both!(every_rule_is_refused_with_its_own_error);
+
+async fn coverage_matches_a_fixture_built_to_a_known_answer(app: TestApp) {
+    let admin = city(&app).await;
+    // Six enterprises: four in 端州 (two in 城东街道's 东风社区), two in 四会.
+    let ids = app
+        .app
+        .store
+        .system()
+        .save_enterprises(
+            &[
+                (None, firm(1, "441202001001")),
+                (None, firm(2, "441202001001")),
+                (None, firm(3, "441202002001")),
+                (None, firm(4, "441202002002")),
+                (None, firm(5, "441284001001")),
+                (None, firm(6, "441284002001")),
+            ],
+            0,
+        )
+        .await
+        .unwrap();
+    let city_c = cadre(&app, &admin, "市领导", "市级", "441200", "10").await;
+    let dz = cadre(&app, &admin, "端州区领导", "县级", "441202", "10").await;
+    let cd = cadre(&app, &admin, "城东干部", "镇级", "441202001", "10").await;
+    let df = cadre(&app, &admin, "东风党员", "村级", "441202001001", "10").await;
+    for e in &ids {
+        app.app.assign(&admin, city_c, *e, None).await.unwrap(); // city: 6 of 6
+    }
+    for e in &ids[..3] {
+        app.app.assign(&admin, dz, *e, None).await.unwrap(); // county: 3
+    }
+    app.app.assign(&admin, cd, ids[0], None).await.unwrap(); // town: 1
+    app.app.assign(&admin, df, ids[0], None).await.unwrap(); // village: 2
+    app.app.assign(&admin, df, ids[1], None).await.unwrap();
+
+    let s = app.session("chief").await;
+    let v: Value = app
+        .get_as(&s, "/api/v1/liaison/coverage", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let got: Vec<(i64, i64)> = ["city", "county", "town", "village"]
+        .iter()
+        .map(|l| {
+            (
+                v["levels"][l]["total"].as_i64().unwrap(),
+                v["levels"][l]["covered"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [(6, 6), (6, 3), (6, 1), (6, 2)]);
+    let v: Value = app
+        .get_as(&s, "/api/v1/liaison/coverage?region=441202001", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            v["levels"]["town"]["total"].as_i64(),
+            v["levels"]["town"]["covered"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(v["levels"]["village"]["covered"], 2);
+
+    // The matrix page: counties as rows, each cell its percentage; the uncovered list.
+    let html = app.get_as(&s, "/liaison", &[]).await.text().await.unwrap();
+    assert!(
+        html.contains("端州区") && html.contains("四会市") && html.contains("75.0%"),
+        "端州 county level 3 of 4"
+    );
+    let html = app
+        .get_as(&s, "/enterprises?region=441202&uncovered=county", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("测试企业4") && !html.contains("测试企业1<"),
+        "lists exactly the uncovered"
+    );
+
+    // A handover moves the liaison and keeps the history.
+    let other = cadre(&app, &admin, "城东新干部", "镇级", "441202001", "10").await;
+    let assignment = app
+        .app
+        .store
+        .system()
+        .enterprise_assignments(ids[0])
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.level == "town")
+        .unwrap();
+    app.app
+        .end_assignment(&admin, assignment.id, Some(other))
+        .await
+        .unwrap();
+    let now: Vec<_> = app
+        .app
+        .store
+        .system()
+        .enterprise_assignments(ids[0])
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.level == "town")
+        .collect();
+    assert_eq!(now.len(), 2);
+    assert!(now.iter().any(|a| a.active && a.cadre_id == other));
+    assert!(
+        now.iter().any(|a| !a.active
+            && a.cadre_id == cd
+            && a.ended_reason.as_deref() == Some("handover"))
+    );
+    let v: Value = app
+        .get_as(&s, "/api/v1/liaison/coverage", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        v["levels"]["town"]["covered"], 1,
+        "coverage unchanged by a handover"
+    );
+    // A handover to a cadre who may not take it leaves the old assignment in place.
+    let far = cadre(&app, &admin, "四会干部", "镇级", "441284001", "10").await;
+    let current = now.iter().find(|a| a.active).unwrap().id;
+    assert_eq!(
+        code(
+            app.app
+                .end_assignment(&admin, current, Some(far))
+                .await
+                .unwrap_err()
+        ),
+        "cadre_outside_region"
+    );
+    assert!(
+        app.app
+            .store
+            .system()
+            .enterprise_assignments(ids[0])
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.id == current && a.active)
+    );
+}
+both!(coverage_matches_a_fixture_built_to_a_known_answer);
+
+async fn a_liaison_logs_visits_to_their_own_enterprises(app: TestApp) {
+    let s = app.session("liaison_demo").await;
+    let html = app
+        .get_as(&s, "/liaison/mine", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("广东宝龙汽车有限公司"));
+    let res = app
+        .post_as(
+            &s,
+            "/liaison/visits",
+            &[
+                ("enterprise_id", "1"),
+                ("visited_on", "2020-02-10"),
+                ("findings", ""),
+                ("follow_up", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("走访情况：此项为必填项"));
+    let res = app
+        .post_as(
+            &s,
+            "/liaison/visits",
+            &[
+                ("enterprise_id", "1"),
+                ("visited_on", "2020-02-12"),
+                ("findings", "x"),
+                ("follow_up", ""),
+            ],
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("日期不能晚于今天"));
+    let res = app
+        .post_as(
+            &s,
+            "/liaison/visits",
+            &[
+                ("enterprise_id", "1"),
+                ("visited_on", "2020-02-10"),
+                ("findings", "口罩缺口 2 万只，外地员工返岗难"),
+                ("follow_up", "协调专车"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = app
+        .get_as(&s, "/enterprises/1", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("口罩缺口 2 万只") && html.contains("协调专车") && html.contains("林振华")
+    );
+    // Officers see the liaisons of an enterprise at each of the four levels.
+    let admin = app.session("city_admin").await;
+    let html = app
+        .get_as(&admin, "/enterprises/1", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    for level in ["市级", "县级", "镇级", "村级"] {
+        assert!(html.contains(level), "{level}");
+    }
+    // A county officer cannot log visits (they are not a cadre).
+    let officer = app.session("duanzhou_officer").await;
+    assert_eq!(
+        app.get_as(&officer, "/liaison/visits?enterprise=4", &[])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
+both!(
+    a_liaison_logs_visits_to_their_own_enterprises,
+    Options { demo: true }
+);
+
+async fn suggestions_cover_the_gap_and_respect_every_rule(app: TestApp) {
+    let s = app.session("duanzhou_officer").await;
+    let who = app
+        .app
+        .principal(
+            app.app
+                .store
+                .accounts()
+                .by_username("duanzhou_officer")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
+    let f = EnterpriseFilter {
+        region: Some("441202".into()),
+        ..Default::default()
+    };
+    let run = app
+        .app
+        .suggest(&who, domain::LiaisonLevel::Town, &f)
+        .await
+        .unwrap();
+    assert!(
+        run.uncovered > 0 && !run.suggestions.is_empty(),
+        "the demo leaves gaps: {run:?}"
+    );
+    let sys = app.app.store.system();
+    let mut loads = std::collections::HashMap::new();
+    for p in &run.suggestions {
+        let e = sys.enterprise(p.enterprise_id).await.unwrap();
+        let c = sys.cadre(p.cadre_id).await.unwrap();
+        assert!(
+            e.region_code.starts_with(&c.region_code) && c.level == "town",
+            "{p:?}"
+        );
+        *loads.entry(c.id).or_insert(c.load) += 1;
+        assert!(loads[&c.id] <= c.max_enterprises, "never above the maximum");
+    }
+    let before: Value = app
+        .get_as(&s, "/api/v1/liaison/coverage", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pairs: Vec<(i64, i64)> = run
+        .suggestions
+        .iter()
+        .map(|p| (p.enterprise_id, p.cadre_id))
+        .collect();
+    let (ok, refused) = app.app.accept_suggestions(&who, &pairs).await.unwrap();
+    assert_eq!((ok, refused.len()), (pairs.len(), 0));
+    let after: Value = app
+        .get_as(&s, "/api/v1/liaison/coverage", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        after["levels"]["town"]["covered"].as_i64().unwrap()
+            - before["levels"]["town"]["covered"].as_i64().unwrap(),
+        ok as i64
+    );
+    // The page explains each proposal (distance, load).
+    let html = app
+        .get_as(&s, "/liaison/suggest?region=441202&level=village", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(" km") || html.contains("建议分配 0 家"));
+}
+both!(
+    suggestions_cover_the_gap_and_respect_every_rule,
+    Options { demo: true }
+);
+
+fn pt(id: i64, lat: f64, lon: f64) -> Point {
+    Point { id, lat, lon }
+}
+
+#[test]
+fn min_cost_beats_greedy_where_greedy_is_short_sighted() {
+    // Two cadres, one place each. Greedy gives enterprise 1 the cadre it is slightly
+    // nearer, leaving enterprise 2 with a far one; the flow swaps them.
+    let cadres = [
+        Cadre {
+            at: pt(10, 23.0, 112.0),
+            capacity: 1,
+            load: 0,
+        },
+        Cadre {
+            at: pt(20, 23.0, 112.10),
+            capacity: 1,
+            load: 0,
+        },
+    ];
+    let enterprises = [pt(1, 23.0, 112.049), pt(2, 23.0, 112.0)];
+    let flow = assign(&enterprises, &cadres);
+    let greedy = greedy(&enterprises, &cadres);
+    let total = |v: &[Proposal]| v.iter().map(|p| p.distance_km).sum::<f64>();
+    assert_eq!(flow.len(), 2);
+    assert!(
+        total(&flow) < total(&greedy),
+        "{} vs {}",
+        total(&flow),
+        total(&greedy)
+    );
+    assert!(flow.iter().any(|p| p.enterprise == 2 && p.cadre == 10));
+}
+
+#[test]
+fn suggestions_never_exceed_capacity_and_spread_the_load() {
+    let cadres = [
+        Cadre {
+            at: pt(10, 23.0, 112.0),
+            capacity: 2,
+            load: 0,
+        },
+        Cadre {
+            at: pt(20, 23.0, 112.001),
+            capacity: 5,
+            load: 0,
+        },
+    ];
+    let enterprises: Vec<Point> = (0..6).map(|i| pt(i, 23.0, 112.0)).collect();
+    let flow = assign(&enterprises, &cadres);
+    assert_eq!(flow.len(), 6);
+    assert_eq!(flow.iter().filter(|p| p.cadre == 10).count(), 2);
+    let one = [Cadre {
+        at: pt(10, 23.0, 112.0),
+        capacity: 3,
+        load: 0,
+    }];
+    assert_eq!(
+        assign(&enterprises, &one).len(),
+        3,
+        "capacity is a hard limit"
+    );
+    // Equal distances: the load penalty balances two cadres.
+    let twins = [
+        Cadre {
+            at: pt(10, 23.0, 112.0),
+            capacity: 10,
+            load: 0,
+        },
+        Cadre {
+            at: pt(20, 23.0, 112.0),
+            capacity: 10,
+            load: 0,
+        },
+    ];
+    let flow = assign(&enterprises, &twins);
+    assert_eq!(flow.iter().filter(|p| p.cadre == 10).count(), 3);
+}
