@@ -593,3 +593,76 @@ fn suggestions_never_exceed_capacity_and_spread_the_load() {
     let flow = assign(&enterprises, &twins);
     assert_eq!(flow.iter().filter(|p| p.cadre == 10).count(), 3);
 }
+
+async fn cadres_come_in_from_excel_with_a_report_of_bad_rows(app: TestApp) {
+    let s = app.session("duanzhou_officer").await;
+    let headers: Vec<&str> = app::liaison::CADRE_COLUMNS.iter().map(|c| c.1).collect();
+    let row = |cells: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = cells.iter().map(|c| (*c).to_owned()).collect();
+        v.resize(headers.len(), String::new());
+        v
+    };
+    let rows = vec![
+        row(&[
+            "陈晓明",
+            "科长",
+            "端州区工信局",
+            "镇级",
+            "领导干部",
+            "441202001",
+            "13800138000",
+            "8",
+        ]), // good
+        row(&["", "", "", "镇级", "党员", "441202001"]), // name required
+        row(&["李错层", "", "", "县级", "党员", "441202001"]), // level/region mismatch
+        row(&["王越界", "", "", "镇级", "党员", "441284001"]), // outside the district
+        row(&["赵电话", "", "", "村级", "党员", "441202001001", "12345"]), // phone
+    ];
+    let bytes = app::excel::workbook("挂点干部", &headers, &rows).unwrap();
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("cadres.xlsx");
+    let res = app
+        .client
+        .post(app.url(&format!("/liaison/cadres/import?_csrf={}", s.csrf)))
+        .header("cookie", s.cookie())
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("新增 1 名干部，4 行未导入"), "{html}");
+    for expect in [
+        "第 3 行「姓名」",
+        "第 4 行「联系区划代码」",
+        "第 5 行「联系区划代码」：该企业不在您的管辖范围内",
+        "第 6 行「手机号码」",
+    ] {
+        assert!(html.contains(expect), "{expect}");
+    }
+    let v: Value = app
+        .get_as(
+            &s,
+            "/api/v1/liaison/cadres?q=%E9%99%88%E6%99%93%E6%98%8E",
+            &[],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["items"][0]["level"], "town");
+    assert_eq!(v["items"][0]["max_enterprises"], 8);
+    // The export reads back with the same columns.
+    let bytes = app
+        .get_as(&s, "/liaison/cadres/export?level=town", &[])
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let (head, rows) = app::enterprises::read_sheet(&bytes).unwrap();
+    assert_eq!(&head[..10], &headers[..]);
+    assert!(rows.iter().any(|(_, c)| c[0] == "陈晓明" && c[3] == "镇级"));
+}
+both!(
+    cadres_come_in_from_excel_with_a_report_of_bad_rows,
+    Options { demo: true }
+);
