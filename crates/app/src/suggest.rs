@@ -90,54 +90,76 @@ impl Graph {
         });
     }
 
-    /// Successive shortest paths from `s` to `t`; returns the flow.
-    fn min_cost_flow(&mut self, s: usize, t: usize) -> i64 {
-        let n = self.adj.len();
-        let mut potential = vec![0i64; n];
-        let mut flow = 0;
-        loop {
-            let mut dist = vec![i64::MAX; n];
-            let mut prev: Vec<(usize, usize)> = vec![(usize::MAX, usize::MAX); n];
-            dist[s] = 0;
-            let mut heap = BinaryHeap::new();
-            heap.push(Reverse((0i64, s)));
-            while let Some(Reverse((d, u))) = heap.pop() {
-                if d > dist[u] {
+    /// Adds one unit of flow from `s` to `t` along a cheapest path in the residual
+    /// graph, keeping the potentials valid; false when `t` cannot be reached.
+    ///
+    /// Sources are added one at a time (the incremental form of the Hungarian
+    /// method): each search starts at one enterprise and stops when it reaches the
+    /// sink, so it explores only the neighbourhood that matters, and after every step
+    /// the flow so far is a cheapest one for the enterprises added so far.
+    fn augment(
+        &mut self,
+        s: usize,
+        t: usize,
+        potential: &mut [i64],
+        dist: &mut [i64],
+        prev: &mut [(usize, usize)],
+        touched: &mut Vec<usize>,
+    ) -> bool {
+        for v in touched.drain(..) {
+            dist[v] = i64::MAX;
+        }
+        dist[s] = 0;
+        touched.push(s);
+        let mut settled: Vec<usize> = Vec::new();
+        let mut heap = BinaryHeap::new();
+        heap.push(Reverse((0i64, s)));
+        let mut reached = false;
+        while let Some(Reverse((d, u))) = heap.pop() {
+            if d > dist[u] {
+                continue;
+            }
+            if u == t {
+                reached = true;
+                break;
+            }
+            settled.push(u);
+            for (i, e) in self.adj[u].iter().enumerate() {
+                if e.cap <= 0 {
                     continue;
                 }
-                if u == t {
-                    break;
-                }
-                for (i, e) in self.adj[u].iter().enumerate() {
-                    if e.cap <= 0 {
-                        continue;
+                let nd = d + e.cost + potential[u] - potential[e.to];
+                if nd < dist[e.to] {
+                    if dist[e.to] == i64::MAX {
+                        touched.push(e.to);
                     }
-                    let nd = d + e.cost + potential[u] - potential[e.to];
-                    if nd < dist[e.to] {
-                        dist[e.to] = nd;
-                        prev[e.to] = (u, i);
-                        heap.push(Reverse((nd, e.to)));
-                    }
+                    dist[e.to] = nd;
+                    prev[e.to] = (u, i);
+                    heap.push(Reverse((nd, e.to)));
                 }
             }
-            if dist[t] == i64::MAX {
-                return flow;
-            }
-            // Nodes not settled before t keep reduced costs non-negative with dist[t].
-            let dt = dist[t];
-            for v in 0..n {
-                potential[v] += dist[v].min(dt);
-            }
-            let mut v = t;
-            while v != s {
-                let (u, i) = prev[v];
-                self.adj[u][i].cap -= 1;
-                let rev = self.adj[u][i].rev;
-                self.adj[v][rev].cap += 1;
-                v = u;
-            }
-            flow += 1;
         }
+        if !reached {
+            return false;
+        }
+        // Settled nodes move by their distance, every other node by the sink's: reduced
+        // costs stay non-negative (a node never reached has no edge from a settled one).
+        let dt = dist[t];
+        for p in potential.iter_mut() {
+            *p += dt;
+        }
+        for &v in &settled {
+            potential[v] += dist[v] - dt;
+        }
+        let mut v = t;
+        while v != s {
+            let (u, i) = prev[v];
+            self.adj[u][i].cap -= 1;
+            let rev = self.adj[u][i].rev;
+            self.adj[v][rev].cap += 1;
+            v = u;
+        }
+        true
     }
 }
 
@@ -161,15 +183,13 @@ pub fn assign(enterprises: &[Point], cadres: &[Cadre]) -> Vec<Proposal> {
         return Vec::new();
     }
     let (ne, nc) = (enterprises.len(), cadres.len());
-    // Nodes: source, enterprises, cadres, sink.
-    let s = 0;
-    let e0 = 1;
+    // Nodes: enterprises, cadres, sink.
+    let e0 = 0;
     let c0 = e0 + ne;
     let t = c0 + nc;
     let mut g = Graph::new(t + 1);
     let mut offered: Vec<Vec<(usize, i64)>> = Vec::with_capacity(ne);
     for (i, p) in enterprises.iter().enumerate() {
-        g.add(s, e0 + i, 1, 0);
         let near = nearest(*p, cadres, CANDIDATES);
         for (j, metres) in &near {
             g.add(e0 + i, c0 + j, 1, *metres);
@@ -182,7 +202,23 @@ pub fn assign(enterprises: &[Point], cadres: &[Cadre]) -> Vec<Proposal> {
             g.add(c0 + j, t, 1, LOAD_PENALTY_M * (c.load + slot) as i64);
         }
     }
-    g.min_cost_flow(s, t);
+    let n = t + 1;
+    let (mut potential, mut dist, mut prev, mut touched) = (
+        vec![0i64; n],
+        vec![i64::MAX; n],
+        vec![(0, 0); n],
+        Vec::new(),
+    );
+    for i in 0..ne {
+        g.augment(
+            e0 + i,
+            t,
+            &mut potential,
+            &mut dist,
+            &mut prev,
+            &mut touched,
+        );
+    }
     let mut out = Vec::new();
     for i in 0..ne {
         for e in &g.adj[e0 + i] {

@@ -117,11 +117,11 @@ async fn main() {
     // Suggestions through the product on the generated city: town level, whole city.
     let t = Instant::now();
     let run = a
-        .suggest(&admin, domain::LiaisonLevel::Town, &all)
+        .suggest(&admin, domain::LiaisonLevel::County, &all)
         .await
         .unwrap();
     println!(
-        "| `suggest` town level on the city ({} uncovered, {} proposed) | {:.2} s |",
+        "| `suggest` county level on the whole city ({} uncovered, {} proposed) | {:.2} s |",
         run.uncovered,
         run.suggestions.len(),
         t.elapsed().as_secs_f64()
