@@ -270,12 +270,58 @@ async fn load_sized(
     let cadres =
         crate::demo_liaison::load(&app.store, app.today(), app.clock.now().timestamp_millis())
             .await?;
+    crate::demo_requests::load(app).await?;
+    // Ids differ between engines after a reload (PostgreSQL identities keep counting),
+    // so the enterprise and liaison accounts point at their rows by name.
+    let baolong = app
+        .store
+        .system()
+        .enterprises(&store::enterprises::EnterpriseFilter {
+            q: Some(crate::demo_enterprises::NAMED[0].0.into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await?
+        .0
+        .first()
+        .map(|e| e.id.to_string());
+    let first_cadre = app
+        .store
+        .seeded_order("cadres")
+        .await?
+        .first()
+        .map(|id| id.to_string());
     for (username, name, role, target) in ACCOUNTS {
-        let target = target.map(str::to_owned);
+        let target = match role {
+            Role::Enterprise => baolong.clone(),
+            Role::Liaison => first_cadre.clone(),
+            _ => target.map(str::to_owned),
+        };
         app.create_user(None, username, name, DEMO_PASSWORD, &[(role, target)])
             .await?;
     }
-    let accounts = ACCOUNTS.len();
+    // The human-resources bureau's handler, by the department's id in this database.
+    let (departments, _) = app
+        .store
+        .organisations()
+        .list(Some("department"), 100, 0)
+        .await?;
+    if let Some(hr) = departments
+        .iter()
+        .find(|d| d.name == "市人力资源和社会保障局")
+    {
+        let target = Some(hr.id.to_string());
+        app.create_user(
+            None,
+            "hr_bureau",
+            "市人社局经办人",
+            DEMO_PASSWORD,
+            &[(Role::DepartmentHandler, target)],
+        )
+        .await?;
+    }
+    crate::demo_requests::load_requests(app).await?;
+    let accounts = ACCOUNTS.len() + 1;
     tracing::info!(
         regions,
         parks,

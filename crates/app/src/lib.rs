@@ -6,12 +6,14 @@ mod audit;
 pub mod demo;
 mod demo_enterprises;
 mod demo_liaison;
+mod demo_requests;
 pub mod enterprises;
 mod error;
 pub mod excel;
 pub mod liaison;
 pub mod reference;
 pub mod regions;
+pub mod requests;
 pub mod suggest;
 
 pub use error::{AppError, AppResult};

@@ -104,6 +104,20 @@ impl Role {
                 self,
                 Role::CityAdmin | Role::CountyOfficer | Role::TownOfficer
             ),
+            RaiseRequest => matches!(
+                self,
+                Role::Enterprise
+                    | Role::Liaison
+                    | Role::CityAdmin
+                    | Role::CountyOfficer
+                    | Role::TownOfficer
+                    | Role::VillageOfficer
+                    | Role::ParkOfficer
+            ),
+            HandleRequests => matches!(
+                self,
+                Role::CityAdmin | Role::CountyOfficer | Role::TownOfficer
+            ),
             // A visit is logged by the cadre who made it, through their own account.
             LogVisit => self == Role::Liaison,
             ReportResumption => matches!(
@@ -139,6 +153,11 @@ pub enum Action {
     ManageLiaison,
     /// Log a visit (走访) to an enterprise.
     LogVisit,
+    /// Raise a request for an enterprise in scope.
+    RaiseRequest,
+    /// Handle requests of enterprises in scope on the departments' behalf
+    /// (department handlers handle their department's by their grant).
+    HandleRequests,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

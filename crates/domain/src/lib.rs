@@ -13,6 +13,7 @@ pub mod invalid;
 pub mod lang;
 pub mod liaison;
 pub mod region;
+pub mod requests;
 
 pub use access::{Action, Grant, Principal, Role, Scope, Target};
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -21,3 +22,4 @@ pub use invalid::Invalid;
 pub use lang::Lang;
 pub use liaison::{CadreKind, LiaisonLevel};
 pub use region::{RegionCode, RegionLevel};
+pub use requests::{Calendar, RequestCategory, RequestState, Side, Urgency};

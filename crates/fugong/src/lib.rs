@@ -78,3 +78,22 @@ pub async fn serve(
     store.close().await;
     Ok(())
 }
+
+/// Background jobs, run by every instance: each is safe to run concurrently (the
+/// escalation marks each request in the statement that finds it). Stops when the
+/// returned handle is aborted.
+pub fn spawn_jobs(app: App) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match app.escalate_requests().await {
+                Ok(ids) if !ids.is_empty() => {
+                    tracing::info!(escalated = ids.len(), "requests escalated")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "escalation job failed"),
+            }
+        }
+    })
+}

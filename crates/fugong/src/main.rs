@@ -190,7 +190,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 demo,
                 secure_cookies: config.secure_cookies,
             };
+            let jobs = fugong::spawn_jobs(prepared.app.clone());
             fugong::serve(prepared.app, settings, listener, shutdown).await?;
+            jobs.abort();
             println!("fugong stopped");
             Ok(())
         }

@@ -166,8 +166,9 @@ pub struct CoverageRow {
     pub village: i64,
 }
 
-/// key, total, then covered at city, county, town, village (NULL when no rows).
-type CoverageTuple = (
+/// A key, a total and four optional counts (NULL when no rows): coverage per level,
+/// or the parts of the three rates.
+pub(crate) type CoverageTuple = (
     String,
     i64,
     Option<i64>,

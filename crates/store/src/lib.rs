@@ -26,6 +26,7 @@ pub mod migrate;
 pub mod organisations;
 pub mod parks;
 pub mod regions;
+pub mod requests;
 pub mod scope;
 mod seed;
 pub use query::Param;
@@ -39,7 +40,7 @@ use std::path::Path;
 /// The handle every layer above uses. Cheap to clone (pools are shared).
 #[derive(Clone, Debug)]
 pub struct Store {
-    db: Db,
+    pub(crate) db: Db,
 }
 
 impl Store {

@@ -45,12 +45,20 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(0002, "accounts"),
     migration!(0003, "enterprises"),
     migration!(0004, "liaison"),
+    migration!(0005, "requests"),
 ];
 
 /// City data tables, children before parents: what `fugong demo --force` empties.
 /// Reference data (industries) and the migration record are kept. A test checks that
 /// every table of the schema is either here or in `KEPT_TABLES`.
 pub const DATA_TABLES_CHILDREN_FIRST: &[&str] = &[
+    "attachments",
+    "notifications",
+    "request_events",
+    "requests",
+    "routing_rules",
+    "calendar_days",
+    "settings",
     "visits",
     "assignments",
     "campaigns",

@@ -106,6 +106,10 @@ async fn all_enterprises(app: &TestApp, f: EnterpriseFilter) -> (Vec<EnterpriseR
 }
 
 struct Fixture {
+    hr: Session,
+    /// A demo request (宝龙汽车's) and an attachment on it.
+    request: i64,
+    attachment: i64,
     liaison: Session,
     /// A cadre placed in 四会市 and one of its active assignments.
     sihui_cadre: store::liaison::CadreRow,
@@ -181,7 +185,41 @@ async fn fixture(app: &TestApp) -> Fixture {
         })
         .await
         .unwrap();
+    let firm_user = app
+        .app
+        .store
+        .accounts()
+        .by_username("enterprise_demo")
+        .await
+        .unwrap()
+        .unwrap();
+    let firm_principal = app.app.principal(firm_user.id).await.unwrap();
+    let request = app
+        .app
+        .store
+        .scoped(&firm_principal)
+        .requests(&store::requests::RequestFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .0[0]
+        .id;
+    let attachment = app
+        .app
+        .attach(
+            &firm_principal,
+            request,
+            "photo.png",
+            b"\x89PNG\r\n\x1a\nfake",
+        )
+        .await
+        .unwrap();
     Fixture {
+        hr: app.session("hr_bureau").await,
+        request,
+        attachment,
         liaison: app.session("liaison_demo").await,
         sihui_cadre,
         sihui_assignment,
@@ -587,6 +625,149 @@ async fn probe(app: &TestApp, fx: &Fixture, path: &str) {
                 )
                 .await;
             assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        }
+        "/requests"
+        | "/api/v1/requests"
+        | "/requests/stats"
+        | "/api/v1/requests/stats"
+        | "/requests/stats/export" => {
+            // The demo's requests are 宝龙汽车's (四会市), one of them routed to 人社局.
+            let total = |s: &Session| {
+                let (app, s) = (app, s.clone());
+                async move {
+                    let v: serde_json::Value = app
+                        .get_as(&s, "/api/v1/requests?per_page=500", &[])
+                        .await
+                        .json()
+                        .await
+                        .unwrap();
+                    v["total"].as_i64().unwrap()
+                }
+            };
+            assert_eq!(
+                total(&fx.duanzhou).await,
+                0,
+                "a sibling district sees no request"
+            );
+            assert_eq!(total(&fx.bank).await, 0);
+            let sihui = total(&fx.sihui).await;
+            assert!(sihui >= 8);
+            assert_eq!(total(&fx.firm).await, sihui, "the enterprise sees its own");
+            assert_eq!(
+                total(&fx.hr).await,
+                1,
+                "a department sees only what is routed to it"
+            );
+            let stats: serde_json::Value = app
+                .get_as(
+                    &fx.duanzhou,
+                    "/api/v1/requests/stats?from=2020-01-01&to=2020-12-31",
+                    &[],
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert!(stats["items"].as_array().unwrap().is_empty());
+            let html = app
+                .get_as(&fx.duanzhou, "/requests?q=%E5%8F%A3%E7%BD%A9", &[])
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert!(!html.contains("口罩缺口"));
+            let bytes = app
+                .get_as(
+                    &fx.duanzhou,
+                    "/requests/stats/export?from=2020-01-01&to=2020-12-31",
+                    &[],
+                )
+                .await
+                .bytes()
+                .await
+                .unwrap();
+            assert!(app::enterprises::read_sheet(&bytes).unwrap().1.is_empty());
+        }
+        "/requests/{id}" | "/api/v1/requests/{id}" => {
+            let p = path.replace("{id}", &fx.request.to_string());
+            assert_eq!(
+                app.get_as(&fx.duanzhou, &p, &[]).await.status(),
+                StatusCode::NOT_FOUND,
+                "{p}"
+            );
+            assert_eq!(
+                app.get_as(&fx.bank, &p, &[]).await.status(),
+                StatusCode::NOT_FOUND,
+                "{p}"
+            );
+            assert_eq!(
+                app.get_as(&fx.sihui, &p, &[]).await.status(),
+                StatusCode::OK,
+                "{p}"
+            );
+        }
+        "/requests/{id}/attachments" => {
+            let p = format!(
+                "/requests/{}/attachments?_csrf={}",
+                fx.request, fx.duanzhou.csrf
+            );
+            let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name("a.pdf");
+            let res = app
+                .client
+                .post(app.url(&p))
+                .header("cookie", fx.duanzhou.cookie())
+                .multipart(reqwest::multipart::Form::new().part("file", part))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        }
+        "/requests/{id}/transition" | "/requests/{id}/reroute" => {
+            let p = path.replace("{id}", &fx.request.to_string());
+            let res = app
+                .post_as(
+                    &fx.duanzhou,
+                    &p,
+                    &[("to", "accepted"), ("department_id", "2"), ("reason", "x")],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{p}");
+        }
+        "/api/v1/requests/{id}/transition" => {
+            let p = path.replace("{id}", &fx.request.to_string());
+            let res = app
+                .client
+                .post(app.url(&p))
+                .header("cookie", fx.duanzhou.cookie())
+                .header("x-csrf-token", &fx.duanzhou.csrf)
+                .json(&serde_json::json!({"to": "accepted"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        }
+        "/attachments/{id}" => {
+            let p = format!("/attachments/{}", fx.attachment);
+            assert_eq!(
+                app.get_as(&fx.duanzhou, &p, &[]).await.status(),
+                StatusCode::NOT_FOUND
+            );
+            assert_eq!(app.get_as(&fx.firm, &p, &[]).await.status(), StatusCode::OK);
+        }
+        "/requests/new" => {
+            let form = [
+                ("enterprise_id", fx.in_sihui.id.to_string()),
+                ("category", "other".into()),
+                ("urgency", "normal".into()),
+                ("title", "越界".into()),
+            ];
+            let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = app.post_as(&fx.duanzhou, path, &fields).await;
+            assert_eq!(
+                res.status(),
+                StatusCode::NOT_FOUND,
+                "raising for a foreign enterprise"
+            );
         }
         other => panic!("no scope-leak probe for scoped route {other}: add one to access::probe"),
     }

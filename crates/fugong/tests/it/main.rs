@@ -20,4 +20,5 @@ mod enterprises;
 mod i18n;
 mod liaison;
 mod migrations;
+mod requests;
 mod shell;

@@ -5,6 +5,7 @@ mod enterprises;
 mod health;
 mod liaison;
 mod me;
+mod requests;
 
 use crate::routes::Routes;
 
@@ -14,4 +15,5 @@ pub fn routes() -> Routes {
         .merge(me::routes())
         .merge(enterprises::routes())
         .merge(liaison::routes())
+        .merge(requests::routes())
 }

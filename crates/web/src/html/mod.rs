@@ -8,6 +8,7 @@ mod home;
 mod lang;
 pub mod liaison;
 mod reference;
+pub mod requests;
 
 use crate::auth::{Authenticated, PRE_SESSION_COOKIE};
 use crate::error::{WebError, WebResult};
@@ -29,6 +30,7 @@ pub fn routes() -> Routes {
         .merge(admin::routes())
         .merge(enterprises::routes())
         .merge(liaison::routes())
+        .merge(requests::routes())
 }
 
 /// One entry of the main navigation: catalogue key and target.
@@ -40,9 +42,10 @@ pub struct NavLink {
 
 /// The main navigation, in order, with the permission an entry needs. A feature adds
 /// its entry here when it has pages.
-const NAV: [(&str, &str, Option<Action>); 9] = [
+const NAV: [(&str, &str, Option<Action>); 10] = [
     ("nav.home", "/", None),
     ("nav.enterprises", "/enterprises", None),
+    ("nav.requests", "/requests", None),
     ("nav.liaison", "/liaison", None),
     ("nav.mine", "/liaison/mine", Some(Action::LogVisit)),
     ("nav.regions", "/regions", None),
@@ -65,6 +68,8 @@ pub struct Shell {
     pub user: Option<String>,
     /// The CSRF token every form on the page carries.
     pub csrf: String,
+    /// Unread notifications, shown in the header.
+    pub unread: i64,
 }
 
 impl Shell {
@@ -101,14 +106,18 @@ impl Shell {
             nav,
             user: who.map(|p| p.display_name.clone()),
             csrf,
+            unread: 0,
         }
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Shell {
+impl FromRequestParts<crate::AppState> for Shell {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
         let lang = i18n::resolve(&parts.headers);
         let here = parts
             .uri
@@ -120,7 +129,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Shell {
             Some(a) => a.csrf.clone().unwrap_or_default(),
             None => i18n::cookie(&parts.headers, PRE_SESSION_COOKIE).unwrap_or_default(),
         };
-        Ok(Shell::new(lang, here, auth.map(|a| &a.principal), csrf))
+        let mut shell = Shell::new(lang, here, auth.map(|a| &a.principal), csrf);
+        if let Some(a) = auth {
+            shell.unread = state
+                .app
+                .store
+                .requests()
+                .unread(a.principal.user_id)
+                .await
+                .unwrap_or(0);
+        }
+        Ok(shell)
     }
 }
 

@@ -1,0 +1,288 @@
+//! Requests use cases: raising (by the enterprise, a liaison during a visit, or an
+//! officer), routing by category, deadlines from the working-day calendar, the life
+//! cycle with who may move each step, re-routing, escalation, the three rates.
+
+use crate::{App, AppError, AppResult};
+use domain::{Action, Calendar, Invalid, Principal, RequestCategory, RequestState, Side, Urgency};
+use store::StoreError;
+use store::requests::{NewRequest, RateRow, RatesBy, RequestRow};
+
+pub const DEFAULT_NORMAL_DAYS: u32 = 3;
+pub const DEFAULT_RESPONSE_MINUTES: i64 = 60;
+/// Attachments: at most this many bytes each, of these types.
+pub const ATTACHMENT_MAX: usize = 10 * 1024 * 1024;
+pub const ATTACHMENT_TYPES: [(&str, &str); 6] = [
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("pdf", "application/pdf"),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+];
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RequestInput {
+    pub enterprise_id: i64,
+    pub category: String,
+    pub urgency: String,
+    pub title: String,
+    pub description: String,
+    pub visit_id: Option<i64>,
+}
+
+impl App {
+    /// The working-day calendar and the request settings, as configured.
+    pub async fn request_rules(&self) -> AppResult<(Calendar, u32, i64)> {
+        let r = self.store.requests();
+        let mut cal = Calendar::default();
+        for (day, kind) in r.calendar().await? {
+            if kind == "holiday" {
+                cal.holidays.insert(day);
+            } else {
+                cal.makeup_days.insert(day);
+            }
+        }
+        let days = r
+            .setting("request.normal_days")
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_NORMAL_DAYS);
+        let minutes = r
+            .setting("request.response_minutes")
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_RESPONSE_MINUTES);
+        Ok((cal, days, minutes))
+    }
+
+    /// Raises a request. The enterprise must be in the caller's scope (its own, an
+    /// assigned one for a liaison, one in the jurisdiction for an officer).
+    pub async fn raise_request(
+        &self,
+        who: &Principal,
+        input: &RequestInput,
+    ) -> AppResult<RequestRow> {
+        if !who.can(Action::RaiseRequest) {
+            return Err(AppError::Forbidden);
+        }
+        let category = RequestCategory::parse(&input.category)?;
+        let urgency = Urgency::parse(&input.urgency)?;
+        let title = input.title.trim();
+        if title.is_empty() {
+            return Err(Invalid::new("title", "required").into());
+        }
+        if title.chars().count() > 100 {
+            return Err(Invalid::new("title", "too_long").into());
+        }
+        let description = input.description.trim();
+        if description.chars().count() > 4000 {
+            return Err(Invalid::new("description", "too_long").into());
+        }
+        let (cal, days, minutes) = self.request_rules().await?;
+        let now = self.clock.now();
+        let department = self
+            .store
+            .requests()
+            .routing()
+            .await?
+            .into_iter()
+            .find(|(c, _)| c == category.as_str())
+            .map(|(_, d)| d);
+        let via = if who.scope().enterprises.contains(&input.enterprise_id) {
+            "enterprise"
+        } else if !who.scope().cadres.is_empty() {
+            "visit"
+        } else {
+            "officer"
+        };
+        let n = NewRequest {
+            enterprise_id: input.enterprise_id,
+            category: category.as_str().to_owned(),
+            urgency: urgency.as_str().to_owned(),
+            title: title.to_owned(),
+            description: description.to_owned(),
+            department_id: department,
+            raised_via: via.to_owned(),
+            visit_id: input.visit_id,
+            response_due: cal.response_due(now, minutes).timestamp_millis(),
+            due_at: cal.deadline(now, urgency, days).timestamp_millis(),
+        };
+        let scoped = self.store.scoped(who);
+        let id = scoped.raise_request(&n, now.timestamp_millis()).await?;
+        Ok(scoped.request(id).await?)
+    }
+
+    /// Which side of the request `who` is on: the enterprise that raised it, or a
+    /// handler (its department's handler, or an officer allowed to handle requests).
+    fn side(who: &Principal, r: &RequestRow) -> Option<Side> {
+        if who.scope().enterprises.contains(&r.enterprise_id) {
+            return Some(Side::Enterprise);
+        }
+        let department = r
+            .department_id
+            .is_some_and(|d| who.scope().departments.contains(&d));
+        if department || who.can(Action::HandleRequests) {
+            return Some(Side::Handler);
+        }
+        None
+    }
+
+    /// Moves a request one step. Only the right side may make each move; a rating
+    /// (1–5) comes with confirmation and only from the enterprise.
+    pub async fn transition(
+        &self,
+        who: &Principal,
+        id: i64,
+        to: &str,
+        note: &str,
+        rating: Option<i64>,
+    ) -> AppResult<RequestRow> {
+        let scoped = self.store.scoped(who);
+        let r = scoped.request(id).await?;
+        let to = RequestState::parse(to)?;
+        let from = RequestState::parse(&r.state)?;
+        let side = Self::side(who, &r).ok_or(AppError::Forbidden)?;
+        if !from.can_move(to, side) {
+            return Err(Invalid::new("to", "transition_not_allowed").into());
+        }
+        let rating = match (to, rating) {
+            (RequestState::Confirmed, Some(v)) => Some(domain::requests::rating(v)?),
+            (RequestState::Confirmed, None) => {
+                return Err(Invalid::new("rating", "required").into());
+            }
+            (_, Some(_)) => return Err(Invalid::new("rating", "rating_only_on_confirm").into()),
+            (_, None) => None,
+        };
+        let note = note.trim();
+        if matches!(to, RequestState::Answered | RequestState::Reopened) && note.is_empty() {
+            return Err(Invalid::new("note", "required").into());
+        }
+        if note.chars().count() > 4000 {
+            return Err(Invalid::new("note", "too_long").into());
+        }
+        scoped
+            .move_request(
+                &r,
+                to.as_str(),
+                note,
+                rating,
+                self.clock.now().timestamp_millis(),
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(code) => AppError::Invalid(Invalid::new("to", code)),
+                other => other.into(),
+            })?;
+        Ok(scoped.request(id).await?)
+    }
+
+    /// Sends a request to another department, with the reason on the timeline.
+    pub async fn reroute(
+        &self,
+        who: &Principal,
+        id: i64,
+        department_id: i64,
+        reason: &str,
+    ) -> AppResult<()> {
+        let scoped = self.store.scoped(who);
+        let r = scoped.request(id).await?;
+        if Self::side(who, &r) != Some(Side::Handler) {
+            return Err(AppError::Forbidden);
+        }
+        if reason.trim().is_empty() {
+            return Err(Invalid::new("reason", "required").into());
+        }
+        scoped
+            .reroute_request(
+                &r,
+                department_id,
+                reason.trim(),
+                self.clock.now().timestamp_millis(),
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(code) => {
+                    AppError::Invalid(Invalid::new("department_id", code))
+                }
+                other => other.into(),
+            })
+    }
+
+    /// The escalation job: safe to run from every instance at once.
+    pub async fn escalate_requests(&self) -> AppResult<Vec<i64>> {
+        Ok(self
+            .store
+            .requests()
+            .escalate(self.clock.now().timestamp_millis())
+            .await?)
+    }
+
+    pub async fn request_rates(
+        &self,
+        who: &Principal,
+        from: i64,
+        to: i64,
+        by: RatesBy,
+    ) -> AppResult<Vec<RateRow>> {
+        Ok(self.store.scoped(who).request_rates(from, to, by).await?)
+    }
+
+    /// Checks and stores an attachment on a request in scope.
+    pub async fn attach(
+        &self,
+        who: &Principal,
+        request_id: i64,
+        filename: &str,
+        data: &[u8],
+    ) -> AppResult<i64> {
+        let scoped = self.store.scoped(who);
+        let r = scoped.request(request_id).await?;
+        if data.is_empty() {
+            return Err(Invalid::new("file", "required").into());
+        }
+        if data.len() > ATTACHMENT_MAX {
+            return Err(Invalid::new("file", "attachment_too_large").into());
+        }
+        let ext = filename
+            .rsplit('.')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let content_type = ATTACHMENT_TYPES
+            .iter()
+            .find(|(e, _)| *e == ext)
+            .map(|(_, t)| *t)
+            .ok_or(Invalid::new("file", "attachment_type"))?;
+        // The content must match the name: no HTML or script renamed to .png.
+        let looks_right = match ext.as_str() {
+            "jpg" | "jpeg" => data.starts_with(&[0xFF, 0xD8, 0xFF]),
+            "png" => data.starts_with(b"\x89PNG"),
+            "pdf" => data.starts_with(b"%PDF"),
+            _ => data.starts_with(b"PK"),
+        };
+        if !looks_right {
+            return Err(Invalid::new("file", "attachment_type").into());
+        }
+        let name: String = filename
+            .chars()
+            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+            .take(100)
+            .collect();
+        Ok(scoped
+            .add_attachment(
+                &r,
+                &name,
+                content_type,
+                data,
+                self.clock.now().timestamp_millis(),
+            )
+            .await?)
+    }
+}
