@@ -185,7 +185,8 @@ fn serve_demo_then_sigterm_stops_cleanly() {
         .spawn()
         .unwrap();
     let mut up = false;
-    for _ in 0..150 {
+    // Generous: CI machines are shared, and the demo loads before the port answers.
+    for _ in 0..600 {
         // Up means answering, not just bound: the demo loads between the two.
         use std::io::{Read, Write};
         if let Ok(mut c) = std::net::TcpStream::connect(&addr) {

@@ -51,7 +51,7 @@ impl Browser {
         let driver = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         let mut ready = false;
-        for _ in 0..100 {
+        for _ in 0..300 {
             if let Ok(r) = http.get(format!("{driver}/status")).send().await
                 && let Ok(v) = r.json::<Value>().await
                 && v["value"]["ready"] == json!(true)
