@@ -538,9 +538,23 @@ impl Requests<'_> {
             for (id, what) in &ids {
                 sqlx::query("INSERT INTO request_events (request_id, at, actor, kind, note) VALUES ($1, $2, 'system', 'escalated', $3)")
                     .bind(id).bind(now).bind(*what).execute(&mut *tx).await?;
-                let (dept, ent): (Option<i64>, i64) = sqlx::query_as("SELECT department_id, enterprise_id FROM requests WHERE id = $1")
-                    .bind(id).fetch_one(&mut *tx).await?;
+                let (dept, ent, level, region): (Option<i64>, i64, i64, String) = sqlx::query_as(
+                    "SELECT r.department_id, r.enterprise_id, r.escalation_level, e.region_code
+                     FROM requests r JOIN enterprises e ON e.id = r.enterprise_id WHERE r.id = $1",
+                ).bind(id).fetch_one(&mut *tx).await?;
                 notify!(tx, dept.map(|d| d.to_string()), ent, *id, "escalated", now);
+                // One level up each time: the department first (above), then the officers
+                // of the enterprise's county, then the city's command.
+                let above: Vec<i64> = match level {
+                    0 | 1 => Vec::new(),
+                    2 => sqlx::query_scalar("SELECT user_id FROM grants WHERE role = 'county_officer' AND target = $1")
+                        .bind(region.get(..6).unwrap_or("")).fetch_all(&mut *tx).await?,
+                    _ => sqlx::query_scalar("SELECT user_id FROM grants WHERE role = 'city_admin'").fetch_all(&mut *tx).await?,
+                };
+                for u in above {
+                    sqlx::query("INSERT INTO notifications (user_id, request_id, kind, created_at) VALUES ($1, $2, 'escalated', $3)")
+                        .bind(u).bind(id).bind(now).execute(&mut *tx).await?;
+                }
                 audit!(&mut *tx, &Entry { actor: &system, at: now, action: "escalate", entity: "request",
                     entity_id: Some(id.to_string()), before: None, after: Some(json!({"missed": what})) });
             }

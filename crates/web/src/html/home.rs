@@ -2,6 +2,7 @@
 
 use super::{Shell, render};
 use crate::AppState;
+use crate::auth::CurrentUser;
 use crate::error::WebResult;
 use crate::routes::{Access, Data, Routes};
 use askama::Template;
@@ -22,6 +23,8 @@ struct HomePage {
     cities: Vec<RegionRow>,
     counties: Vec<RegionRow>,
     regions_total: i64,
+    /// At a glance, in the viewer's scope: (label key, value, link).
+    glance: Vec<(&'static str, String, &'static str)>,
 }
 
 impl HomePage {
@@ -43,7 +46,77 @@ impl HomePage {
     }
 }
 
-async fn home(shell: Shell, State(state): State<AppState>) -> WebResult<Html<String>> {
+/// Figures for the viewer's scope: enterprises and how many resumed, liaison coverage
+/// at the four levels, requests open and overdue. (The command dashboard of SPEC §3
+/// will grow from here.)
+async fn glance(
+    state: &AppState,
+    who: &domain::Principal,
+) -> WebResult<Vec<(&'static str, String, &'static str)>> {
+    let scoped = state.app.store.scoped(who);
+    let all = store::enterprises::EnterpriseFilter::default();
+    let counts = scoped.enterprise_status_counts(&all).await?;
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let resumed: i64 = counts
+        .iter()
+        .filter(|(s, _)| s == "partial" || s == "full")
+        .map(|(_, n)| n)
+        .sum();
+    let cov = scoped
+        .coverage(&all, store::liaison::CoverageBy::All)
+        .await?;
+    let pct = |n: i64| super::liaison::pct(n, total);
+    let (_, open) = scoped
+        .requests(&store::requests::RequestFilter {
+            open: true,
+            limit: 0,
+            ..Default::default()
+        })
+        .await?;
+    let (_, overdue) = scoped
+        .requests(&store::requests::RequestFilter {
+            open: true,
+            overdue: Some(true),
+            limit: 0,
+            ..Default::default()
+        })
+        .await?;
+    let mut out = vec![
+        ("home.glance_enterprises", total.to_string(), "/enterprises"),
+        (
+            "home.glance_resumed",
+            format!("{resumed}（{}）", pct(resumed)),
+            "/enterprises?status=full",
+        ),
+    ];
+    if let Some(c) = cov.first() {
+        out.push((
+            "home.glance_coverage",
+            format!(
+                "{} · {} · {} · {}",
+                pct(c.city),
+                pct(c.county),
+                pct(c.town),
+                pct(c.village)
+            ),
+            "/liaison",
+        ));
+    }
+    out.push(("home.glance_requests_open", open.to_string(), "/requests"));
+    out.push((
+        "home.glance_requests_overdue",
+        overdue.to_string(),
+        "/requests?overdue=true",
+    ));
+    Ok(out)
+}
+
+async fn home(
+    shell: Shell,
+    State(state): State<AppState>,
+    CurrentUser(a): CurrentUser,
+) -> WebResult<Html<String>> {
+    let glance = glance(&state, &a.principal).await?;
     let regions = state.app.store.regions();
     let cities = regions.children(None).await?;
     let mut counties = Vec::new();
@@ -56,5 +129,6 @@ async fn home(shell: Shell, State(state): State<AppState>) -> WebResult<Html<Str
         cities,
         counties,
         regions_total,
+        glance,
     })
 }
