@@ -299,6 +299,20 @@ pub async fn fresh_postgres_database() -> Option<(String, String)> {
             .fetch_all(&mut conn)
             .await
             .unwrap_or_default();
+            // Only databases of runs that ended long ago: another test process (a CI
+            // run, a second terminal) may be using its own right now.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let stale = stale.into_iter().filter(|name| {
+                let started = name
+                    .trim_start_matches("fugong_t_")
+                    .split('_')
+                    .next()
+                    .and_then(|t| t.parse::<u64>().ok());
+                started.is_none_or(|t| now.saturating_sub(t) > 3600)
+            });
             for name in stale {
                 let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
@@ -308,8 +322,14 @@ pub async fn fresh_postgres_database() -> Option<(String, String)> {
             }
         })
         .await;
+    // The start time in the name lets a later run tell abandoned databases from a
+    // concurrent run's (the only use of the wall clock in the tests).
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let name = format!(
-        "fugong_t_{}_{}",
+        "fugong_t_{started}_{}_{}",
         std::process::id(),
         PG_SEQ.fetch_add(1, Ordering::SeqCst)
     );

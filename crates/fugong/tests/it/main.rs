@@ -21,4 +21,5 @@ mod i18n;
 mod liaison;
 mod migrations;
 mod requests;
+mod scope_matrix;
 mod shell;
