@@ -286,3 +286,136 @@ impl App {
             .await?)
     }
 }
+
+/// Request settings, for the administration page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestSettings {
+    pub normal_days: u32,
+    pub response_minutes: i64,
+    /// (day, "holiday" | "workday")
+    pub calendar: Vec<(chrono::NaiveDate, String)>,
+    /// (category, department id)
+    pub routing: Vec<(String, i64)>,
+}
+
+impl App {
+    fn require_admin(who: &Principal) -> AppResult<store::audit::Actor> {
+        if !who.can(Action::ManageReference) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(store::audit::Actor::user(who.user_id, &who.username))
+    }
+
+    async fn audit_setting(
+        &self,
+        actor: &store::audit::Actor,
+        entity_id: &str,
+        after: serde_json::Value,
+    ) -> AppResult<()> {
+        self.store
+            .audit()
+            .append(&store::audit::Entry {
+                actor,
+                at: self.clock.now().timestamp_millis(),
+                action: "update",
+                entity: "request_settings",
+                entity_id: Some(entity_id.to_owned()),
+                before: None,
+                after: Some(after),
+            })
+            .await?;
+        Ok(())
+    }
+
+    pub async fn request_settings(&self) -> AppResult<RequestSettings> {
+        let (_, normal_days, response_minutes) = self.request_rules().await?;
+        Ok(RequestSettings {
+            normal_days,
+            response_minutes,
+            calendar: self.store.requests().calendar().await?,
+            routing: self.store.requests().routing().await?,
+        })
+    }
+
+    /// Sets the working days for a normal request (1–30) and the response window in
+    /// working minutes (15–480).
+    pub async fn set_request_deadlines(
+        &self,
+        who: &Principal,
+        days: &str,
+        minutes: &str,
+    ) -> AppResult<()> {
+        let actor = Self::require_admin(who)?;
+        let days: u32 = days
+            .trim()
+            .parse()
+            .ok()
+            .filter(|d| (1..=30).contains(d))
+            .ok_or(Invalid::new("normal_days", "days_range"))?;
+        let minutes: i64 = minutes
+            .trim()
+            .parse()
+            .ok()
+            .filter(|m| (15..=480).contains(m))
+            .ok_or(Invalid::new("response_minutes", "minutes_range"))?;
+        let r = self.store.requests();
+        r.set_setting("request.normal_days", &days.to_string())
+            .await?;
+        r.set_setting("request.response_minutes", &minutes.to_string())
+            .await?;
+        self.audit_setting(
+            &actor,
+            "deadlines",
+            serde_json::json!({"normal_days": days, "response_minutes": minutes}),
+        )
+        .await
+    }
+
+    /// Marks a day a holiday, a make-up working day, or an ordinary day again.
+    pub async fn set_calendar_day(&self, who: &Principal, day: &str, kind: &str) -> AppResult<()> {
+        let actor = Self::require_admin(who)?;
+        let d = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+            .map_err(|_| Invalid::new("day", "date_format"))?;
+        let kind = match kind {
+            "holiday" | "workday" => Some(kind),
+            "ordinary" => None,
+            _ => return Err(Invalid::new("kind", "calendar_kind").into()),
+        };
+        self.store.requests().set_calendar_day(d, kind).await?;
+        self.audit_setting(
+            &actor,
+            "calendar",
+            serde_json::json!({"day": d, "kind": kind}),
+        )
+        .await
+    }
+
+    /// Routes a category to a department.
+    pub async fn set_route(
+        &self,
+        who: &Principal,
+        category: &str,
+        department_id: i64,
+    ) -> AppResult<()> {
+        let actor = Self::require_admin(who)?;
+        let category = RequestCategory::parse(category)?;
+        let (departments, _) = self
+            .store
+            .organisations()
+            .list(Some("department"), 1000, 0)
+            .await?;
+        if !departments.iter().any(|d| d.id == department_id) {
+            return Err(Invalid::new("department_id", "department_unknown").into());
+        }
+        self.store
+            .requests()
+            .set_route(category.as_str(), department_id)
+            .await?;
+        self.audit_setting(
+            &actor,
+            "routing",
+            serde_json::json!({"category": category.as_str(), "department_id": department_id}),
+        )
+        .await
+    }
+}

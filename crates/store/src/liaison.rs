@@ -151,6 +151,7 @@ row_struct! {
         pub findings: String,
         pub follow_up: String,
         pub created_by: String,
+        pub request_id: Option<i64>,
     }
 }
 
@@ -596,7 +597,7 @@ impl Scoped<'_> {
         Ok(with_db!(self.db, pool => {
             sqlx::query_as(
                 "SELECT v.id, v.cadre_id, c.name AS cadre_name, v.enterprise_id, e.name AS enterprise_name, v.visited_on,
-                        v.findings, v.follow_up, v.created_by
+                        v.findings, v.follow_up, v.created_by, v.request_id
                  FROM visits v JOIN cadres c ON c.id = v.cadre_id JOIN enterprises e ON e.id = v.enterprise_id
                  WHERE v.enterprise_id = $1 ORDER BY v.visited_on DESC, v.id DESC",
             ).bind(enterprise_id).fetch_all(pool).await?

@@ -240,6 +240,11 @@ impl Scoped<'_> {
             .await?;
             sqlx::query("INSERT INTO request_events (request_id, at, actor, kind, to_state) VALUES ($1, $2, $3, 'submitted', 'submitted')")
                 .bind(id).bind(now).bind(&self.actor.name).execute(&mut *tx).await?;
+            if let Some(visit) = n.visit_id {
+                // Raised from a visit: the visit links to its request.
+                sqlx::query("UPDATE visits SET request_id = $1 WHERE id = $2 AND enterprise_id = $3 AND request_id IS NULL")
+                    .bind(id).bind(visit).bind(n.enterprise_id).execute(&mut *tx).await?;
+            }
             notify!(tx, n.department_id.map(|d| d.to_string()), n.enterprise_id, id, "raised", now);
             audit!(&mut *tx, &Entry { actor: &self.actor, at: now, action: "create", entity: "request",
                 entity_id: Some(id.to_string()), before: None,

@@ -515,3 +515,188 @@ async fn attachments_and_notifications(app: TestApp) {
     assert_eq!(&res.bytes().await.unwrap()[..], b"%PDF-1.4 proof");
 }
 both!(attachments_and_notifications, DEMO);
+
+async fn deadlines_calendar_and_routing_are_configurable(app: TestApp) {
+    let admin = app.session("city_admin").await;
+    let firm = app.session("enterprise_demo").await;
+    let res = app
+        .post_as(
+            &admin,
+            "/admin/requests/deadlines",
+            &[("normal_days", "0"), ("response_minutes", "60")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("一般诉求办结工作日数：工作日数应为 1 到 30")
+    );
+    assert_eq!(
+        app.post_as(
+            &admin,
+            "/admin/requests/deadlines",
+            &[("normal_days", "2"), ("response_minutes", "120")]
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    // Tuesday 11 February becomes a holiday: two working days from Monday end on Thursday.
+    assert_eq!(
+        app.post_as(
+            &admin,
+            "/admin/requests/calendar",
+            &[("day", "2020-02-11"), ("kind", "holiday")]
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let (depts, _) = app
+        .app
+        .store
+        .organisations()
+        .list(Some("department"), 100, 0)
+        .await
+        .unwrap();
+    let commerce = depts.iter().find(|d| d.name == "市商务局").unwrap().id;
+    let res = app
+        .post_as(
+            &admin,
+            "/admin/requests/routing",
+            &[
+                ("category", "policy"),
+                ("department_id", &commerce.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let v = raise(&app, &firm, "policy", "normal").await;
+    assert_eq!(v["due_at"], "2020-02-13T23:59:59+08:00");
+    assert_eq!(v["response_due"], "2020-02-10T11:00:00+08:00");
+    assert_eq!(v["department_id"].as_i64(), Some(commerce));
+    let (rows, _) = app
+        .app
+        .store
+        .audit()
+        .list(&store::audit::AuditFilter {
+            entity: Some("request_settings".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3, "each change audited");
+    // Put the day back: ordinary again.
+    assert_eq!(
+        app.post_as(
+            &admin,
+            "/admin/requests/calendar",
+            &[("day", "2020-02-11"), ("kind", "ordinary")]
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let html = app
+        .get_as(&admin, "/admin/requests", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("2020-02-11") && html.contains("2020-05-01"));
+}
+both!(deadlines_calendar_and_routing_are_configurable, DEMO);
+
+async fn a_liaison_raises_a_request_from_a_visit(app: TestApp) {
+    let s = app.session("liaison_demo").await;
+    let firm = baolong_uscc(&app).await;
+    let e = app
+        .app
+        .store
+        .system()
+        .enterprise_by_uscc(&firm)
+        .await
+        .unwrap()
+        .unwrap();
+    let res = app
+        .post_as(
+            &s,
+            "/liaison/visits",
+            &[
+                ("enterprise_id", &e.id.to_string()),
+                ("visited_on", "2020-02-10"),
+                ("findings", "缺少口罩"),
+                ("follow_up", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = app
+        .get_as(&s, &format!("/enterprises/{}", e.id), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let link = html
+        .split("class=\"raise-from-visit\"")
+        .next()
+        .unwrap()
+        .rsplit("href=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let visit: String = link.split("visit=").nth(1).unwrap().to_owned();
+    let form = app
+        .get_as(&s, &link.replace("&amp;", "&"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("根据走访发现提出的诉求"));
+    let res = app
+        .post_as(
+            &s,
+            "/requests/new",
+            &[
+                ("enterprise_id", &e.id.to_string()),
+                ("visit_id", &visit),
+                ("category", "materials"),
+                ("urgency", "urgent"),
+                ("title", "口罩缺口"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let rid = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let v: Value = app
+        .get_as(&s, &format!("/api/v1/requests/{rid}"), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["title"], "口罩缺口");
+    let html = app
+        .get_as(&s, &format!("/enterprises/{}", e.id), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("已据此提出诉求 #{rid}")),
+        "the visit links to its request"
+    );
+}
+both!(a_liaison_raises_a_request_from_a_visit, DEMO);

@@ -8,6 +8,7 @@ mod home;
 mod lang;
 pub mod liaison;
 mod reference;
+mod request_settings;
 pub mod requests;
 
 use crate::auth::{Authenticated, PRE_SESSION_COOKIE};
@@ -31,6 +32,7 @@ pub fn routes() -> Routes {
         .merge(enterprises::routes())
         .merge(liaison::routes())
         .merge(requests::routes())
+        .merge(request_settings::routes())
 }
 
 /// One entry of the main navigation: catalogue key and target.
@@ -42,7 +44,7 @@ pub struct NavLink {
 
 /// The main navigation, in order, with the permission an entry needs. A feature adds
 /// its entry here when it has pages.
-const NAV: [(&str, &str, Option<Action>); 10] = [
+const NAV: [(&str, &str, Option<Action>); 11] = [
     ("nav.home", "/", None),
     ("nav.enterprises", "/enterprises", None),
     ("nav.requests", "/requests", None),
@@ -53,6 +55,11 @@ const NAV: [(&str, &str, Option<Action>); 10] = [
     ("nav.organisations", "/organisations", None),
     ("nav.users", "/admin/users", Some(Action::ManageAccounts)),
     ("nav.audit", "/admin/audit", Some(Action::ViewAudit)),
+    (
+        "nav.request_settings",
+        "/admin/requests",
+        Some(Action::ManageReference),
+    ),
 ];
 
 /// What the layout needs on every page.

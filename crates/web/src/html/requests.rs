@@ -199,6 +199,8 @@ impl NewPage {
 #[derive(Deserialize, Default)]
 struct NewQuery {
     enterprise: Option<i64>,
+    /// Raised from this visit.
+    visit: Option<i64>,
 }
 
 async fn own_enterprise(state: &AppState, who: &Principal) -> WebResult<Option<(i64, String)>> {
@@ -221,6 +223,7 @@ async fn new_form(
         enterprise_id: own.as_ref().map(|o| o.0).or(q.enterprise).unwrap_or(0),
         urgency: "normal".into(),
         category: "workforce".into(),
+        visit_id: q.visit,
         ..Default::default()
     };
     Ok(render(&NewPage {
