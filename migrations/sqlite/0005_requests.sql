@@ -13,10 +13,13 @@ CREATE TABLE calendar_days (
     kind TEXT NOT NULL CHECK (kind IN ('holiday', 'workday'))
 );
 
--- Which department a category of request goes to.
+-- Where a category of request goes: a department, or a chief service officer
+-- (a cadre of kind chief_service_officer).
 CREATE TABLE routing_rules (
     category TEXT NOT NULL PRIMARY KEY,
-    department_id BIGINT NOT NULL REFERENCES organisations (id)
+    department_id BIGINT REFERENCES organisations (id),
+    cadre_id BIGINT REFERENCES cadres (id),
+    CHECK ((department_id IS NULL) <> (cadre_id IS NULL))
 );
 
 CREATE TABLE requests (
@@ -28,6 +31,8 @@ CREATE TABLE requests (
     description TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('submitted', 'accepted', 'in_progress', 'answered', 'confirmed', 'reopened')),
     department_id BIGINT REFERENCES organisations (id),
+    -- Or a chief service officer handles it.
+    cadre_id BIGINT REFERENCES cadres (id),
     raised_by TEXT NOT NULL,
     -- enterprise | visit | officer
     raised_via TEXT NOT NULL,

@@ -110,7 +110,8 @@ pub async fn load(app: &App) -> AppResult<usize> {
         .await?;
     for (category, name) in ROUTES {
         if let Some(d) = departments.iter().find(|d| d.name == name) {
-            r.set_route(category, d.id).await?;
+            r.set_route(category, store::requests::Route::Department(d.id))
+                .await?;
         }
     }
     Ok(departments.len())

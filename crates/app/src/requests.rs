@@ -5,7 +5,7 @@
 use crate::{App, AppError, AppResult};
 use domain::{Action, Calendar, Invalid, Principal, RequestCategory, RequestState, Side, Urgency};
 use store::StoreError;
-use store::requests::{NewRequest, RateRow, RatesBy, RequestRow};
+use store::requests::{NewRequest, RateRow, RatesBy, RequestRow, Route};
 
 pub const DEFAULT_NORMAL_DAYS: u32 = 3;
 pub const DEFAULT_RESPONSE_MINUTES: i64 = 60;
@@ -87,14 +87,19 @@ impl App {
         }
         let (cal, days, minutes) = self.request_rules().await?;
         let now = self.clock.now();
-        let department = self
+        let route = self
             .store
             .requests()
             .routing()
             .await?
             .into_iter()
             .find(|(c, _)| c == category.as_str())
-            .map(|(_, d)| d);
+            .map(|(_, r)| r);
+        let (department, cadre) = match route {
+            Some(Route::Department(d)) => (Some(d), None),
+            Some(Route::Cadre(c)) => (None, Some(c)),
+            None => (None, None),
+        };
         let via = if who.scope().enterprises.contains(&input.enterprise_id) {
             "enterprise"
         } else if !who.scope().cadres.is_empty() {
@@ -109,6 +114,7 @@ impl App {
             title: title.to_owned(),
             description: description.to_owned(),
             department_id: department,
+            cadre_id: cadre,
             raised_via: via.to_owned(),
             visit_id: input.visit_id,
             response_due: cal.response_due(now, minutes).timestamp_millis(),
@@ -120,15 +126,18 @@ impl App {
     }
 
     /// Which side of the request `who` is on: the enterprise that raised it, or a
-    /// handler (its department's handler, or an officer allowed to handle requests).
-    fn side(who: &Principal, r: &RequestRow) -> Option<Side> {
-        if who.scope().enterprises.contains(&r.enterprise_id) {
+    /// handler (its department's handler, its chief service officer, or an officer
+    /// allowed to handle requests).
+    pub fn side(who: &Principal, r: &RequestRow) -> Option<Side> {
+        let scope = who.scope();
+        if scope.enterprises.contains(&r.enterprise_id) {
             return Some(Side::Enterprise);
         }
         let department = r
             .department_id
-            .is_some_and(|d| who.scope().departments.contains(&d));
-        if department || who.can(Action::HandleRequests) {
+            .is_some_and(|d| scope.departments.contains(&d));
+        let officer = r.cadre_id.is_some_and(|c| scope.cadres.contains(&c));
+        if department || officer || who.can(Action::HandleRequests) {
             return Some(Side::Handler);
         }
         None
@@ -183,12 +192,13 @@ impl App {
         Ok(scoped.request(id).await?)
     }
 
-    /// Sends a request to another department, with the reason on the timeline.
+    /// Sends a request to another department or a chief service officer, with the
+    /// reason on the timeline.
     pub async fn reroute(
         &self,
         who: &Principal,
         id: i64,
-        department_id: i64,
+        to: Route,
         reason: &str,
     ) -> AppResult<()> {
         let scoped = self.store.scoped(who);
@@ -200,12 +210,7 @@ impl App {
             return Err(Invalid::new("reason", "required").into());
         }
         scoped
-            .reroute_request(
-                &r,
-                department_id,
-                reason.trim(),
-                self.clock.now().timestamp_millis(),
-            )
+            .reroute_request(&r, to, reason.trim(), self.clock.now().timestamp_millis())
             .await
             .map_err(|e| match e {
                 StoreError::Conflict(code) => {
@@ -294,8 +299,7 @@ pub struct RequestSettings {
     pub response_minutes: i64,
     /// (day, "holiday" | "workday")
     pub calendar: Vec<(chrono::NaiveDate, String)>,
-    /// (category, department id)
-    pub routing: Vec<(String, i64)>,
+    pub routing: Vec<(String, Route)>,
 }
 
 impl App {
@@ -390,32 +394,72 @@ impl App {
         .await
     }
 
-    /// Routes a category to a department.
-    pub async fn set_route(
-        &self,
-        who: &Principal,
-        category: &str,
-        department_id: i64,
-    ) -> AppResult<()> {
+    /// Routes a category to a department or a chief service officer.
+    pub async fn set_route(&self, who: &Principal, category: &str, to: Route) -> AppResult<()> {
         let actor = Self::require_admin(who)?;
         let category = RequestCategory::parse(category)?;
-        let (departments, _) = self
-            .store
-            .organisations()
-            .list(Some("department"), 1000, 0)
-            .await?;
-        if !departments.iter().any(|d| d.id == department_id) {
-            return Err(Invalid::new("department_id", "department_unknown").into());
+        let known = match to {
+            Route::Department(d) => self
+                .store
+                .organisations()
+                .list(Some("department"), 1000, 0)
+                .await?
+                .0
+                .iter()
+                .any(|o| o.id == d),
+            Route::Cadre(c) => self
+                .store
+                .system()
+                .cadre(c)
+                .await
+                .is_ok_and(|c| c.kind == "chief_service_officer" && c.active),
+        };
+        if !known {
+            return Err(Invalid::new("department_id", "route_unknown").into());
         }
         self.store
             .requests()
-            .set_route(category.as_str(), department_id)
+            .set_route(category.as_str(), to)
             .await?;
+        let (d, c) = match to {
+            Route::Department(d) => (Some(d), None),
+            Route::Cadre(c) => (None, Some(c)),
+        };
         self.audit_setting(
             &actor,
             "routing",
-            serde_json::json!({"category": category.as_str(), "department_id": department_id}),
+            serde_json::json!({"category": category.as_str(), "department_id": d, "cadre_id": c}),
         )
         .await
+    }
+
+    /// The chief service officers a request can be routed to: (cadre id, label).
+    pub async fn chief_service_officers(&self) -> AppResult<Vec<(i64, String)>> {
+        let (cadres, _) = self
+            .store
+            .system()
+            .cadres(&store::liaison::CadreFilter {
+                limit: 10_000,
+                ..Default::default()
+            })
+            .await?;
+        Ok(cadres
+            .into_iter()
+            .filter(|c| c.kind == "chief_service_officer" && c.active)
+            .map(|c| (c.id, format!("{}（{}·{}）", c.name, c.region_name, c.post)))
+            .collect())
+    }
+}
+
+/// A route as chosen in a form: `d:ID` for a department, `c:ID` for a chief service
+/// officer.
+pub fn parse_route(s: &str) -> Result<Route, Invalid> {
+    let bad = || Invalid::new("department_id", "route_unknown");
+    let (kind, id) = s.trim().split_once(':').ok_or_else(bad)?;
+    let id: i64 = id.parse().map_err(|_| bad())?;
+    match kind {
+        "d" => Ok(Route::Department(id)),
+        "c" => Ok(Route::Cadre(id)),
+        _ => Err(bad()),
     }
 }

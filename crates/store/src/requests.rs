@@ -25,6 +25,8 @@ row_struct! {
         pub state: String,
         pub department_id: Option<i64>,
         pub department_name: Option<String>,
+        pub cadre_id: Option<i64>,
+        pub cadre_name: Option<String>,
         pub raised_by: String,
         pub raised_via: String,
         pub created_at: i64,
@@ -40,10 +42,12 @@ row_struct! {
 }
 
 const SELECT: &str = "SELECT r.id, r.enterprise_id, e.name AS enterprise_name, e.region_code, r.category, r.urgency,
-    r.title, r.description, r.state, r.department_id, o.name AS department_name, r.raised_by, r.raised_via,
+    r.title, r.description, r.state, r.department_id, o.name AS department_name, r.cadre_id, c.name AS cadre_name,
+    r.raised_by, r.raised_via,
     r.created_at, r.response_due, r.due_at, r.accepted_at, r.answered_at, r.confirmed_at, r.rating, r.overdue,
     r.escalation_level
-    FROM requests r JOIN enterprises e ON e.id = r.enterprise_id LEFT JOIN organisations o ON o.id = r.department_id";
+    FROM requests r JOIN enterprises e ON e.id = r.enterprise_id LEFT JOIN organisations o ON o.id = r.department_id
+    LEFT JOIN cadres c ON c.id = r.cadre_id";
 
 row_struct! {
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +93,7 @@ pub struct NewRequest {
     pub title: String,
     pub description: String,
     pub department_id: Option<i64>,
+    pub cadre_id: Option<i64>,
     pub raised_via: String,
     pub visit_id: Option<i64>,
     pub response_due: i64,
@@ -130,13 +135,33 @@ pub enum RatesBy {
     Category,
 }
 
+/// Where a request is routed: a department or a chief service officer (a cadre).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Department(i64),
+    Cadre(i64),
+}
+
+impl Route {
+    fn ids(self) -> (Option<i64>, Option<i64>) {
+        match self {
+            Route::Department(d) => (Some(d), None),
+            Route::Cadre(c) => (None, Some(c)),
+        }
+    }
+}
+
 /// The condition for request `r` (joined with its enterprise `e`): the enterprise is in
-/// scope, or the request is routed to one of the caller's departments.
+/// scope, or the request is routed to one of the caller's departments or to the caller
+/// as chief service officer.
 fn scope_condition(s: &Scoped<'_>, sql: &mut Sql) {
     sql.push("(");
     scope::enterprises(&s.scope, sql);
     for d in &s.scope.departments {
         sql.push_args(" OR r.department_id = ?", vec![Param::Int(*d)]);
+    }
+    for c in &s.scope.cadres {
+        sql.push_args(" OR r.cadre_id = ?", vec![Param::Int(*c)]);
     }
     sql.push(")");
 }
@@ -194,21 +219,24 @@ fn where_clause(s: &Scoped<'_>, f: &RequestFilter, sql: &mut Sql) {
     }
 }
 
-/// Users to notify about a request: handlers of its department, the enterprise's own
-/// accounts and its current liaisons.
+/// Users to notify about a request: handlers of its department or its chief service
+/// officer, the enterprise's own accounts and its current liaisons.
 const RECIPIENTS: &str = "SELECT DISTINCT g.user_id FROM grants g WHERE
     (g.role = 'department_handler' AND g.target = CAST($1 AS TEXT))
+    OR (g.role = 'liaison' AND g.target = CAST($4 AS TEXT))
     OR (g.role = 'enterprise' AND g.target = CAST($2 AS TEXT))
     OR (g.role = 'liaison' AND g.target IN
         (SELECT CAST(a.cadre_id AS TEXT) FROM assignments a WHERE a.enterprise_id = $3 AND a.active = TRUE))";
 
 macro_rules! notify {
-    ($conn:expr, $dept:expr, $enterprise:expr, $request:expr, $kind:expr, $now:expr) => {{
+    ($conn:expr, $route:expr, $enterprise:expr, $request:expr, $kind:expr, $now:expr) => {{
         let enterprise: i64 = $enterprise;
+        let (dept, cadre): (Option<i64>, Option<i64>) = $route;
         let users: Vec<i64> = sqlx::query_scalar(RECIPIENTS)
-            .bind($dept)
+            .bind(dept.map(|d| d.to_string()))
             .bind(enterprise.to_string())
             .bind(enterprise)
+            .bind(cadre.map(|c| c.to_string()))
             .fetch_all(&mut *$conn)
             .await?;
         for u in users {
@@ -230,12 +258,12 @@ impl Scoped<'_> {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO requests (enterprise_id, category, urgency, title, description, state, department_id, raised_by,
-                    raised_via, visit_id, created_at, response_due, due_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, $9, $10, $11, $12, $10) RETURNING id",
+                    raised_via, visit_id, created_at, response_due, due_at, updated_at, cadre_id)
+                 VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, $9, $10, $11, $12, $10, $13) RETURNING id",
             )
             .bind(n.enterprise_id).bind(&n.category).bind(&n.urgency).bind(&n.title).bind(&n.description)
             .bind(n.department_id).bind(&self.actor.name).bind(&n.raised_via).bind(n.visit_id).bind(now)
-            .bind(n.response_due).bind(n.due_at)
+            .bind(n.response_due).bind(n.due_at).bind(n.cadre_id)
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query("INSERT INTO request_events (request_id, at, actor, kind, to_state) VALUES ($1, $2, $3, 'submitted', 'submitted')")
@@ -245,7 +273,7 @@ impl Scoped<'_> {
                 sqlx::query("UPDATE visits SET request_id = $1 WHERE id = $2 AND enterprise_id = $3 AND request_id IS NULL")
                     .bind(id).bind(visit).bind(n.enterprise_id).execute(&mut *tx).await?;
             }
-            notify!(tx, n.department_id.map(|d| d.to_string()), n.enterprise_id, id, "raised", now);
+            notify!(tx, (n.department_id, n.cadre_id), n.enterprise_id, id, "raised", now);
             audit!(&mut *tx, &Entry { actor: &self.actor, at: now, action: "create", entity: "request",
                 entity_id: Some(id.to_string()), before: None,
                 after: Some(json!({"enterprise_id": n.enterprise_id, "category": n.category, "urgency": n.urgency, "department_id": n.department_id})) });
@@ -324,7 +352,7 @@ impl Scoped<'_> {
             sqlx::query("INSERT INTO request_events (request_id, at, actor, kind, from_state, to_state, note, rating) VALUES ($1, $2, $3, $4, $5, $4, $6, $7)")
                 .bind(r.id).bind(now).bind(&self.actor.name).bind(to).bind(&r.state).bind(note).bind(rating)
                 .execute(&mut *tx).await?;
-            notify!(tx, r.department_id.map(|d| d.to_string()), r.enterprise_id, r.id, to, now);
+            notify!(tx, (r.department_id, r.cadre_id), r.enterprise_id, r.id, to, now);
             audit!(&mut *tx, &Entry { actor: &self.actor, at: now, action: "state", entity: "request",
                 entity_id: Some(r.id.to_string()), before: Some(json!({"state": r.state})),
                 after: Some(json!({"state": to, "rating": rating})) });
@@ -336,25 +364,31 @@ impl Scoped<'_> {
     pub async fn reroute_request(
         &self,
         r: &RequestRow,
-        department_id: i64,
+        to: Route,
         reason: &str,
         now: i64,
     ) -> StoreResult<()> {
+        let (department, cadre) = to.ids();
         with_db!(self.db, pool => {
             let mut tx = pool.begin().await?;
-            let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations WHERE id = $1 AND kind = 'department'")
-                .bind(department_id).fetch_one(&mut *tx).await?;
+            let known: i64 = match to {
+                Route::Department(d) => sqlx::query_scalar("SELECT COUNT(*) FROM organisations WHERE id = $1 AND kind = 'department'")
+                    .bind(d).fetch_one(&mut *tx).await?,
+                Route::Cadre(c) => sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM cadres WHERE id = $1 AND kind = 'chief_service_officer' AND active = TRUE",
+                ).bind(c).fetch_one(&mut *tx).await?,
+            };
             if known == 0 {
-                return Err(StoreError::Conflict("department_unknown"));
+                return Err(StoreError::Conflict("route_unknown"));
             }
-            sqlx::query("UPDATE requests SET department_id = $1, updated_at = $2 WHERE id = $3")
-                .bind(department_id).bind(now).bind(r.id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE requests SET department_id = $1, cadre_id = $2, updated_at = $3 WHERE id = $4")
+                .bind(department).bind(cadre).bind(now).bind(r.id).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO request_events (request_id, at, actor, kind, note) VALUES ($1, $2, $3, 'rerouted', $4)")
                 .bind(r.id).bind(now).bind(&self.actor.name).bind(reason).execute(&mut *tx).await?;
-            notify!(tx, Some(department_id.to_string()), r.enterprise_id, r.id, "rerouted", now);
+            notify!(tx, (department, cadre), r.enterprise_id, r.id, "rerouted", now);
             audit!(&mut *tx, &Entry { actor: &self.actor, at: now, action: "reroute", entity: "request",
-                entity_id: Some(r.id.to_string()), before: Some(json!({"department_id": r.department_id})),
-                after: Some(json!({"department_id": department_id, "reason": reason})) });
+                entity_id: Some(r.id.to_string()), before: Some(json!({"department_id": r.department_id, "cadre_id": r.cadre_id})),
+                after: Some(json!({"department_id": department, "cadre_id": cadre, "reason": reason})) });
             tx.commit().await?;
         });
         Ok(())
@@ -505,17 +539,27 @@ impl Requests<'_> {
         Ok(())
     }
 
-    pub async fn routing(&self) -> StoreResult<Vec<(String, i64)>> {
-        Ok(with_db!(self.db, pool => {
-            sqlx::query_as("SELECT category, department_id FROM routing_rules ORDER BY category").fetch_all(pool).await?
-        }))
+    /// (category, route) rules.
+    pub async fn routing(&self) -> StoreResult<Vec<(String, Route)>> {
+        let rows: Vec<(String, Option<i64>, Option<i64>)> = with_db!(self.db, pool => {
+            sqlx::query_as("SELECT category, department_id, cadre_id FROM routing_rules ORDER BY category").fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(c, d, k)| match (d, k) {
+                (Some(d), _) => Some((c, Route::Department(d))),
+                (None, Some(k)) => Some((c, Route::Cadre(k))),
+                _ => None,
+            })
+            .collect())
     }
 
-    pub async fn set_route(&self, category: &str, department_id: i64) -> StoreResult<()> {
+    pub async fn set_route(&self, category: &str, to: Route) -> StoreResult<()> {
+        let (department, cadre) = to.ids();
         with_db!(self.db, pool => {
-            sqlx::query("INSERT INTO routing_rules (category, department_id) VALUES ($1, $2)
-                         ON CONFLICT (category) DO UPDATE SET department_id = excluded.department_id")
-                .bind(category).bind(department_id).execute(pool).await?;
+            sqlx::query("INSERT INTO routing_rules (category, department_id, cadre_id) VALUES ($1, $2, $3)
+                         ON CONFLICT (category) DO UPDATE SET department_id = excluded.department_id, cadre_id = excluded.cadre_id")
+                .bind(category).bind(department).bind(cadre).execute(pool).await?;
         });
         Ok(())
     }
@@ -543,11 +587,11 @@ impl Requests<'_> {
             for (id, what) in &ids {
                 sqlx::query("INSERT INTO request_events (request_id, at, actor, kind, note) VALUES ($1, $2, 'system', 'escalated', $3)")
                     .bind(id).bind(now).bind(*what).execute(&mut *tx).await?;
-                let (dept, ent, level, region): (Option<i64>, i64, i64, String) = sqlx::query_as(
-                    "SELECT r.department_id, r.enterprise_id, r.escalation_level, e.region_code
+                let (dept, cadre, ent, level, region): (Option<i64>, Option<i64>, i64, i64, String) = sqlx::query_as(
+                    "SELECT r.department_id, r.cadre_id, r.enterprise_id, r.escalation_level, e.region_code
                      FROM requests r JOIN enterprises e ON e.id = r.enterprise_id WHERE r.id = $1",
                 ).bind(id).fetch_one(&mut *tx).await?;
-                notify!(tx, dept.map(|d| d.to_string()), ent, *id, "escalated", now);
+                notify!(tx, (dept, cadre), ent, *id, "escalated", now);
                 // One level up each time: the department first (above), then the officers
                 // of the enterprise's county, then the city's command.
                 let above: Vec<i64> = match level {

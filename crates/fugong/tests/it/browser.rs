@@ -24,33 +24,35 @@ async fn home_page_switches_to_english_and_remembers_it() {
         .type_text(&browser.find("#password").await, app::demo::DEMO_PASSWORD)
         .await;
     browser.click(&browser.find("#login-submit").await).await;
-    assert_eq!(browser.current_url().await, app.url("/"));
-
+    // A click returns before the next page has loaded: wait for each page to change.
+    let home = app.url("/");
+    browser.wait_for_url(|u| u == home).await;
+    let nav = browser
+        .wait_for_text("#main-nav", |t| t.contains("首页"))
+        .await;
+    assert!(nav.contains("行政区划"), "Chinese navigation: {nav}");
     let html = browser.find("html").await;
     assert_eq!(
         browser.attribute(&html, "lang").await.as_deref(),
         Some("zh-CN")
     );
-    let nav = browser.text(&browser.find("#main-nav").await).await;
-    assert!(
-        nav.contains("首页") && nav.contains("行政区划"),
-        "Chinese navigation: {nav}"
-    );
 
     browser.click(&browser.find("#lang-switch").await).await;
+    let nav = browser
+        .wait_for_text("#main-nav", |t| t.contains("Home"))
+        .await;
+    assert!(
+        nav.contains("Regions") && nav.contains("Industries"),
+        "English navigation: {nav}"
+    );
     let html = browser.find("html").await;
     assert_eq!(
         browser.attribute(&html, "lang").await.as_deref(),
         Some("en")
     );
-    let nav = browser.text(&browser.find("#main-nav").await).await;
-    assert!(
-        nav.contains("Home") && nav.contains("Regions") && nav.contains("Industries"),
-        "English navigation: {nav}"
-    );
     assert_eq!(
         browser.current_url().await,
-        app.url("/"),
+        home,
         "the switch returns to the same page"
     );
 
@@ -58,8 +60,8 @@ async fn home_page_switches_to_english_and_remembers_it() {
     browser
         .click(&browser.find("#main-nav a[href='/regions']").await)
         .await;
-    assert!(browser.current_url().await.ends_with("/regions"));
-    let h1 = browser.text(&browser.find("main h1").await).await;
+    browser.wait_for_url(|u| u.ends_with("/regions")).await;
+    let h1 = browser.wait_for_text("main h1", |t| t == "Regions").await;
     assert_eq!(h1, "Regions");
     let first_county = browser
         .text(&browser.find("main table tbody tr td a").await)
@@ -68,7 +70,7 @@ async fn home_page_switches_to_english_and_remembers_it() {
 
     // And back to Chinese.
     browser.click(&browser.find("#lang-switch").await).await;
-    let h1 = browser.text(&browser.find("main h1").await).await;
+    let h1 = browser.wait_for_text("main h1", |t| t == "行政区划").await;
     assert_eq!(h1, "行政区划");
     browser.quit().await;
 }

@@ -238,7 +238,7 @@ async fn deadlines_life_cycle_and_who_moves_what(app: TestApp) {
         .post_as(
             &hr,
             &format!("/requests/{nid}/reroute"),
-            &[("department_id", &materials.to_string()), ("reason", "")],
+            &[("route", &format!("d:{materials}")), ("reason", "")],
         )
         .await;
     assert!(res.text().await.unwrap().contains("改派理由：此项为必填项"));
@@ -247,7 +247,7 @@ async fn deadlines_life_cycle_and_who_moves_what(app: TestApp) {
             &hr,
             &format!("/requests/{nid}/reroute"),
             &[
-                ("department_id", &materials.to_string()),
+                ("route", &format!("d:{materials}")),
                 ("reason", "属于物资保障"),
             ],
         )
@@ -566,13 +566,80 @@ async fn deadlines_calendar_and_routing_are_configurable(app: TestApp) {
         .post_as(
             &admin,
             "/admin/requests/routing",
-            &[
-                ("category", "policy"),
-                ("department_id", &commerce.to_string()),
-            ],
+            &[("category", "policy"), ("route", &format!("d:{commerce}"))],
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .post_as(
+            &admin,
+            "/admin/requests/routing",
+            &[("category", "policy"), ("route", "c:999999")],
+        )
+        .await;
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("承办部门或首席服务官不存在")
+    );
+    // "Other" goes to a chief service officer, who handles it from their own account.
+    let sys = app.app.store.system();
+    let (cadres, _) = sys
+        .cadres(&store::liaison::CadreFilter {
+            level: Some("town".into()),
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let cso = cadres
+        .iter()
+        .find(|c| c.kind == "chief_service_officer" && c.region_code.starts_with("441284"))
+        .unwrap();
+    let res = app
+        .post_as(
+            &admin,
+            "/admin/requests/routing",
+            &[("category", "other"), ("route", &format!("c:{}", cso.id))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.app
+        .create_user(
+            None,
+            "cso_demo",
+            &cso.name,
+            app::demo::DEMO_PASSWORD,
+            &[(domain::Role::Liaison, Some(cso.id.to_string()))],
+        )
+        .await
+        .unwrap();
+    let other = raise(&app, &firm, "other", "normal").await;
+    assert_eq!(other["chief_service_officer_id"].as_i64(), Some(cso.id));
+    let officer = app.session("cso_demo").await;
+    let oid = other["id"].as_i64().unwrap();
+    let html = app
+        .get_as(&officer, &format!("/requests/{oid}"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("首席服务官") && html.contains(&cso.name));
+    assert_eq!(
+        move_to(&app, &officer, oid, json!({"to": "accepted"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert!(
+        app.get_as(&officer, "/notifications", &[])
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("新诉求")
+    );
     let v = raise(&app, &firm, "policy", "normal").await;
     assert_eq!(v["due_at"], "2020-02-13T23:59:59+08:00");
     assert_eq!(v["response_due"], "2020-02-10T11:00:00+08:00");
@@ -588,7 +655,7 @@ async fn deadlines_calendar_and_routing_are_configurable(app: TestApp) {
         })
         .await
         .unwrap();
-    assert_eq!(rows.len(), 3, "each change audited");
+    assert_eq!(rows.len(), 4, "each change audited");
     // Put the day back: ordinary again.
     assert_eq!(
         app.post_as(

@@ -644,7 +644,7 @@ async fn probe(app: &TestApp, fx: &Fixture, path: &str) {
                 .post_as(
                     &fx.duanzhou,
                     &p,
-                    &[("to", "accepted"), ("department_id", "2"), ("reason", "x")],
+                    &[("to", "accepted"), ("route", "d:2"), ("reason", "x")],
                 )
                 .await;
             assert_eq!(res.status(), StatusCode::NOT_FOUND, "{p}");

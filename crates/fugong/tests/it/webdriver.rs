@@ -139,6 +139,49 @@ impl Browser {
         self.post("/url", json!({ "url": url })).await;
     }
 
+    /// Waits (up to 20 s) until the current URL satisfies `ok` — a click that submits a
+    /// form or follows a link returns before the new page has loaded.
+    pub async fn wait_for_url(&self, ok: impl Fn(&str) -> bool) -> String {
+        let mut url = String::new();
+        for _ in 0..200 {
+            url = self.current_url().await;
+            if ok(&url) {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the browser stayed at {url}");
+    }
+
+    /// Waits (up to 20 s) until the element's text satisfies `ok`, and returns it.
+    pub async fn wait_for_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let mut text = String::new();
+        for _ in 0..200 {
+            let v = self
+                .http
+                .post(self.at("/element"))
+                .json(&json!({ "using": "css selector", "value": css }))
+                .send()
+                .await;
+            if let Ok(r) = v
+                && let Ok(v) = r.json::<Value>().await
+                && let Some(id) = v["value"][ELEMENT_KEY].as_str()
+            {
+                text = self
+                    .get(&format!("/element/{id}/text"))
+                    .await
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                if ok(&text) {
+                    return text;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never matched; last text: {text}");
+    }
+
     pub async fn current_url(&self) -> String {
         self.get("/url")
             .await

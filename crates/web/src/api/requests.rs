@@ -63,7 +63,7 @@ fn item(r: &RequestRow) -> Value {
     json!({
         "id": r.id, "enterprise_id": r.enterprise_id, "enterprise_name": r.enterprise_name, "category": r.category,
         "urgency": r.urgency, "title": r.title, "state": r.state, "department_id": r.department_id,
-        "department": r.department_name, "created_at": rfc3339(r.created_at), "response_due": rfc3339(r.response_due),
+        "department": r.department_name, "chief_service_officer_id": r.cadre_id, "created_at": rfc3339(r.created_at), "response_due": rfc3339(r.response_due),
         "due_at": rfc3339(r.due_at), "overdue": r.overdue, "escalation_level": r.escalation_level, "rating": r.rating,
     })
 }
@@ -77,7 +77,7 @@ async fn create(
         return Err(WebError::Refused(StatusCode::FORBIDDEN, "forbidden"));
     }
     let r = state.app.raise_request(&a.principal, &input).await?;
-    let body = json!({ "id": r.id, "state": r.state, "due_at": rfc3339(r.due_at), "response_due": rfc3339(r.response_due), "department_id": r.department_id });
+    let body = json!({ "id": r.id, "state": r.state, "due_at": rfc3339(r.due_at), "response_due": rfc3339(r.response_due), "department_id": r.department_id, "chief_service_officer_id": r.cadre_id });
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 

@@ -48,7 +48,7 @@ pub fn routes() -> Routes {
 struct SettingsPage {
     shell: Shell,
     s: RequestSettings,
-    departments: Vec<(i64, String)>,
+    routes: Vec<(String, String)>,
     flash: Option<Flash>,
 }
 
@@ -56,13 +56,18 @@ impl SettingsPage {
     fn label(&self, prefix: &str, v: &str) -> String {
         self.shell.t.msg(&format!("{prefix}.{v}")).to_owned()
     }
-    fn route_of(&self, category: &str) -> i64 {
-        self.s
+    fn route_of(&self, category: &str) -> String {
+        match self
+            .s
             .routing
             .iter()
             .find(|(c, _)| c == category)
-            .map(|(_, d)| *d)
-            .unwrap_or(0)
+            .map(|(_, r)| *r)
+        {
+            Some(store::requests::Route::Department(d)) => format!("d:{d}"),
+            Some(store::requests::Route::Cadre(c)) => format!("c:{c}"),
+            None => String::new(),
+        }
     }
 }
 
@@ -77,22 +82,13 @@ async fn render_page(
         Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, form_problem(t, e)?),
     };
     let s = state.app.request_settings().await?;
-    let departments = state
-        .app
-        .store
-        .organisations()
-        .list(Some("department"), 1000, 0)
-        .await?
-        .0
-        .into_iter()
-        .map(|d| (d.id, d.name))
-        .collect();
+    let routes = super::requests::route_choices(state).await?;
     Ok((
         status,
         render(&SettingsPage {
             shell,
             s,
-            departments,
+            routes,
             flash,
         })?,
     )
@@ -101,20 +97,11 @@ async fn render_page(
 
 async fn page(shell: Shell, State(state): State<AppState>) -> WebResult<Response> {
     let s = state.app.request_settings().await?;
-    let departments = state
-        .app
-        .store
-        .organisations()
-        .list(Some("department"), 1000, 0)
-        .await?
-        .0
-        .into_iter()
-        .map(|d| (d.id, d.name))
-        .collect();
+    let routes = super::requests::route_choices(&state).await?;
     Ok(render(&SettingsPage {
         shell,
         s,
-        departments,
+        routes,
         flash: None,
     })?
     .into_response())
@@ -161,7 +148,7 @@ async fn calendar(
 #[derive(Deserialize)]
 struct RoutingForm {
     category: String,
-    department_id: i64,
+    route: String,
 }
 
 async fn routing(
@@ -170,9 +157,9 @@ async fn routing(
     CurrentUser(a): CurrentUser,
     Form(f): Form<RoutingForm>,
 ) -> WebResult<Response> {
-    let r = state
-        .app
-        .set_route(&a.principal, &f.category, f.department_id)
-        .await;
+    let r = match app::requests::parse_route(&f.route) {
+        Ok(to) => state.app.set_route(&a.principal, &f.category, to).await,
+        Err(e) => Err(e.into()),
+    };
     render_page(shell, &state, r).await
 }

@@ -270,7 +270,8 @@ pub struct DetailPage {
     /// The moves the viewer may make now.
     moves: Vec<&'static str>,
     can_reroute: bool,
-    departments: Vec<(i64, String)>,
+    /// Where it may be re-routed: (`d:ID` | `c:ID`, label).
+    routes: Vec<(String, String)>,
     flash: Option<Flash>,
 }
 
@@ -288,18 +289,27 @@ impl DetailPage {
     }
 }
 
-fn side(who: &Principal, r: &RequestRow) -> Option<Side> {
-    if who.scope().enterprises.contains(&r.enterprise_id) {
-        Some(Side::Enterprise)
-    } else if r
-        .department_id
-        .is_some_and(|d| who.scope().departments.contains(&d))
-        || who.can(Action::HandleRequests)
-    {
-        Some(Side::Handler)
-    } else {
-        None
-    }
+/// Departments and chief service officers, as route choices for forms.
+pub async fn route_choices(state: &AppState) -> WebResult<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = state
+        .app
+        .store
+        .organisations()
+        .list(Some("department"), 1000, 0)
+        .await?
+        .0
+        .into_iter()
+        .map(|d| (format!("d:{}", d.id), d.name))
+        .collect();
+    out.extend(
+        state
+            .app
+            .chief_service_officers()
+            .await?
+            .into_iter()
+            .map(|(id, label)| (format!("c:{id}"), label)),
+    );
+    Ok(out)
 }
 
 pub async fn detail_page(
@@ -314,23 +324,14 @@ pub async fn detail_page(
     let events = scoped.request_events(id).await?;
     let attachments = scoped.attachments(id).await?;
     let from = RequestState::parse(&r.state).map_err(WebError::Invalid)?;
-    let side = side(who, &r);
+    let side = app::App::side(who, &r);
     let moves = RequestState::ALL
         .iter()
         .filter(|to| side.is_some_and(|s| from.can_move(**to, s)))
         .map(|to| to.as_str())
         .collect();
     let can_reroute = side == Some(Side::Handler) && from.is_open();
-    let departments = state
-        .app
-        .store
-        .organisations()
-        .list(Some("department"), 100, 0)
-        .await?
-        .0
-        .into_iter()
-        .map(|d| (d.id, d.name))
-        .collect();
+    let routes = route_choices(state).await?;
     Ok(DetailPage {
         shell,
         r,
@@ -338,7 +339,7 @@ pub async fn detail_page(
         attachments,
         moves,
         can_reroute,
-        departments,
+        routes,
         flash,
     })
 }
@@ -400,7 +401,7 @@ async fn transition(
 
 #[derive(Deserialize)]
 struct RerouteForm {
-    department_id: i64,
+    route: String,
     #[serde(default)]
     reason: String,
 }
@@ -412,11 +413,11 @@ async fn reroute(
     Path(id): Path<i64>,
     Form(f): Form<RerouteForm>,
 ) -> WebResult<Response> {
-    match state
-        .app
-        .reroute(&a.principal, id, f.department_id, &f.reason)
-        .await
-    {
+    let result = match app::requests::parse_route(&f.route) {
+        Ok(to) => state.app.reroute(&a.principal, id, to, &f.reason).await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
         Ok(()) => Ok(Redirect::to(&format!("/requests/{id}")).into_response()),
         Err(app::AppError::Forbidden) => Err(WebError::Refused(StatusCode::FORBIDDEN, "forbidden")),
         Err(app::AppError::NotFound) => Err(WebError::NotFound),
