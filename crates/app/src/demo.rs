@@ -152,6 +152,10 @@ pub const ACCOUNTS: [(&str, &str, Role, Option<&str>); 10] = [
     ("bank_demo", "银行客户经理（演示）", Role::Bank, Some("1")),
 ];
 
+/// The human-resources bureau's request handler; its department id is looked up when
+/// the demo loads.
+pub const HR_ACCOUNT: (&str, &str, Role) = ("hr_bureau", "市人社局经办人", Role::DepartmentHandler);
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemoSummary {
     pub regions: usize,
@@ -311,14 +315,9 @@ async fn load_sized(
         .find(|d| d.name == "市人力资源和社会保障局")
     {
         let target = Some(hr.id.to_string());
-        app.create_user(
-            None,
-            "hr_bureau",
-            "市人社局经办人",
-            DEMO_PASSWORD,
-            &[(Role::DepartmentHandler, target)],
-        )
-        .await?;
+        let (username, name, role) = HR_ACCOUNT;
+        app.create_user(None, username, name, DEMO_PASSWORD, &[(role, target)])
+            .await?;
     }
     crate::demo_requests::load_requests(app).await?;
     let accounts = ACCOUNTS.len() + 1;

@@ -404,6 +404,12 @@ fn print_demo_accounts() {
             scope.unwrap_or("-")
         );
     }
+    let (username, name, role) = app::demo::HR_ACCOUNT;
+    println!(
+        "  {username:<18} {:<18} {:<14} {name}",
+        role.as_str(),
+        "市人社局"
+    );
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {

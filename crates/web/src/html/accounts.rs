@@ -86,12 +86,15 @@ struct LoginPage {
 impl LoginPage {
     fn new(shell: Shell, state: &AppState, next: String) -> Self {
         let demo_accounts = if state.settings.demo {
+            let (hr, hr_name, hr_role) = app::demo::HR_ACCOUNT;
             app::demo::ACCOUNTS
                 .iter()
-                .map(|(u, name, role, _)| {
+                .map(|(u, name, role, _)| (*u, *name, *role))
+                .chain([(hr, hr_name, hr_role)])
+                .map(|(u, name, role)| {
                     (
-                        *u,
-                        *name,
+                        u,
+                        name,
                         shell.t.msg(&format!("role.{}", role.as_str())).to_owned(),
                     )
                 })
