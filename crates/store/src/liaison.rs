@@ -489,7 +489,28 @@ impl Scoped<'_> {
                     starts_on: day,
                 };
                 match self.assign(&[new], now).await {
-                    Ok(ids) => Ok(ids.first().copied()),
+                    Ok(ids) => {
+                        // The enterprise's open requests that the outgoing cadre handled
+                        // (as its chief service officer) follow the handover.
+                        with_db!(self.db, pool => {
+                            let mut tx = pool.begin().await?;
+                            let moved: Vec<i64> = sqlx::query_scalar(
+                                "UPDATE requests SET cadre_id = $1, updated_at = $2
+                                 WHERE enterprise_id = $3 AND cadre_id = $4 AND state <> 'confirmed' RETURNING id",
+                            )
+                            .bind(cadre_id).bind(now).bind(current.enterprise_id).bind(current.cadre_id)
+                            .fetch_all(&mut *tx).await?;
+                            for rid in &moved {
+                                sqlx::query("INSERT INTO request_events (request_id, at, actor, kind, note) VALUES ($1, $2, $3, 'rerouted', 'handover')")
+                                    .bind(rid).bind(now).bind(&self.actor.name).execute(&mut *tx).await?;
+                                audit!(&mut *tx, &Entry { actor: &self.actor, at: now, action: "reroute", entity: "request",
+                                    entity_id: Some(rid.to_string()), before: Some(json!({"cadre_id": current.cadre_id})),
+                                    after: Some(json!({"cadre_id": cadre_id, "reason": "handover"})) });
+                            }
+                            tx.commit().await?;
+                        });
+                        Ok(ids.first().copied())
+                    }
                     Err(e) => {
                         // The new cadre was refused: restore the old assignment as it was.
                         with_db!(self.db, pool => {

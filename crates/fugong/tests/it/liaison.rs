@@ -666,3 +666,93 @@ both!(
     cadres_come_in_from_excel_with_a_report_of_bad_rows,
     Options { demo: true }
 );
+
+async fn a_handover_takes_the_enterprises_open_requests_along(app: TestApp) {
+    // A town's chief service officer links 宝龙汽车 and handles its "other" requests.
+    let admin_user = app
+        .app
+        .store
+        .accounts()
+        .by_username("city_admin")
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = app.app.principal(admin_user.id).await.unwrap();
+    let sys = app.app.store.system();
+    let firm = sys.enterprise(1).await.unwrap();
+    let town = &firm.region_code[..9];
+    let csos: Vec<i64> = {
+        let mut v = Vec::new();
+        for name in ["首席服务官甲", "首席服务官乙"] {
+            let input = CadreInput {
+                name: name.into(),
+                level: "镇级".into(),
+                kind: "首席服务官".into(),
+                region_code: town.into(),
+                max_enterprises: "5".into(),
+                ..Default::default()
+            };
+            v.push(app.app.save_cadre(&admin, None, &input).await.unwrap());
+        }
+        v
+    };
+    // Free the town level for the first officer, then route "other" to them.
+    for a in sys
+        .enterprise_assignments(firm.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.active && a.level == "town")
+    {
+        app.app.end_assignment(&admin, a.id, None).await.unwrap();
+    }
+    let assignment = app
+        .app
+        .assign(&admin, csos[0], firm.id, None)
+        .await
+        .unwrap();
+    app.app
+        .set_route(&admin, "other", store::requests::Route::Cadre(csos[0]))
+        .await
+        .unwrap();
+    let firm_user = app
+        .app
+        .store
+        .accounts()
+        .by_username("enterprise_demo")
+        .await
+        .unwrap()
+        .unwrap();
+    let who = app.app.principal(firm_user.id).await.unwrap();
+    let input = app::requests::RequestInput {
+        enterprise_id: firm.id,
+        category: "other".into(),
+        urgency: "normal".into(),
+        title: "员工子女入学".into(),
+        description: String::new(),
+        visit_id: None,
+    };
+    let open = app.app.raise_request(&who, &input).await.unwrap();
+    assert_eq!(open.cadre_id, Some(csos[0]));
+
+    app.app
+        .end_assignment(&admin, assignment, Some(csos[1]))
+        .await
+        .unwrap();
+    let moved = sys.request(open.id).await.unwrap();
+    assert_eq!(
+        moved.cadre_id,
+        Some(csos[1]),
+        "the open request follows the handover"
+    );
+    let events = sys.request_events(open.id).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "rerouted" && e.note == "handover")
+    );
+}
+both!(
+    a_handover_takes_the_enterprises_open_requests_along,
+    Options { demo: true }
+);
