@@ -117,7 +117,12 @@ impl App {
             cadre_id: cadre,
             raised_via: via.to_owned(),
             visit_id: input.visit_id,
-            response_due: cal.response_due(now, minutes).timestamp_millis(),
+            // Acceptance is never due after resolution (an urgent request raised on a
+            // Saturday must be accepted that day too).
+            response_due: cal
+                .response_due(now, minutes)
+                .min(cal.deadline(now, urgency, days))
+                .timestamp_millis(),
             due_at: cal.deadline(now, urgency, days).timestamp_millis(),
         };
         let scoped = self.store.scoped(who);

@@ -767,3 +767,21 @@ async fn a_liaison_raises_a_request_from_a_visit(app: TestApp) {
     );
 }
 both!(a_liaison_raises_a_request_from_a_visit, DEMO);
+
+async fn an_urgent_request_on_a_saturday_is_accepted_and_resolved_that_day(app: TestApp) {
+    // Saturday 2020-02-15, 09:00: no working hours until Monday, but urgent means today.
+    app.clock.advance(chrono::Duration::days(5));
+    let firm = app.session("enterprise_demo").await;
+    let v = raise(&app, &firm, "materials", "urgent").await;
+    assert_eq!(v["due_at"], "2020-02-15T23:59:59+08:00");
+    assert_eq!(
+        v["response_due"], "2020-02-15T23:59:59+08:00",
+        "acceptance is never due after resolution"
+    );
+    let v = raise(&app, &firm, "materials", "normal").await;
+    assert_eq!(v["response_due"], "2020-02-17T10:00:00+08:00");
+}
+both!(
+    an_urgent_request_on_a_saturday_is_accepted_and_resolved_that_day,
+    DEMO
+);
