@@ -336,3 +336,32 @@ async fn load_sized(
         accounts,
     })
 }
+
+/// A small deterministic generator (xorshift), so the demo and the generated city are
+/// the same on every machine; shared by the demo loaders and the benchmarks.
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// 0 ≤ value < n.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// 0 ≤ value < 1.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() % 1_000_000) as f64 / 1_000_000.0
+    }
+
+    /// A small offset in degrees (±0.05), for coordinates near a place.
+    pub fn jitter(&mut self) -> f64 {
+        ((self.next_u64() % 2000) as f64 / 1000.0 - 1.0) * 0.05
+    }
+}

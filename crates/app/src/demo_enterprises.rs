@@ -4,6 +4,7 @@
 //! the four names.
 
 use crate::AppResult;
+use crate::demo::Rng;
 use chrono::{Duration, NaiveDate};
 use domain::Uscc;
 use store::{Param, Store};
@@ -83,24 +84,6 @@ const SURNAMES: [&str; 12] = [
 const GIVEN: [&str; 12] = [
     "志强", "伟", "国华", "建军", "丽华", "永明", "海燕", "文杰", "秀英", "明辉", "少芳", "振东",
 ];
-
-/// A small deterministic generator, so the demo is the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() % 1_000_000) as f64 / 1_000_000.0
-    }
-}
 
 /// Where an enterprise's resumption stood `days_ago` days before today, given the
 /// day it applied and how fast it recovers.

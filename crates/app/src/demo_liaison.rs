@@ -3,6 +3,7 @@
 //! so the coverage page and the suggestions have something to show. Synthetic.
 
 use crate::AppResult;
+use crate::demo::Rng;
 use chrono::NaiveDate;
 use store::enterprises::{EnterpriseFilter, EnterpriseRow};
 use store::{Param, Store};
@@ -14,22 +15,6 @@ const GIVEN: [&str; 16] = [
     "志坚", "建国", "卫东", "晓明", "丽娟", "国强", "秀兰", "海波", "永红", "文华", "少雄", "美玲",
     "振华", "伟明", "红梅", "家豪",
 ];
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn jitter(&mut self) -> f64 {
-        ((self.next() % 2000) as f64 / 1000.0 - 1.0) * 0.05
-    }
-}
 
 /// A cadre to create: name, post, organisation, level, kind, region, max, lon, lat.
 struct C {

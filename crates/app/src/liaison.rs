@@ -1,7 +1,7 @@
 //! Liaison use cases: cadres (forms, Excel), campaigns, assignments with their rules,
 //! handover, coverage, visits, and suggested assignments for the uncovered.
 
-use crate::enterprises::{SheetRows, read_sheet};
+use crate::enterprises::{SheetRows, keep, read_sheet};
 use crate::suggest::{self, Cadre, Point, Proposal};
 use crate::{App, AppError, AppResult};
 use chrono::NaiveDate;
@@ -133,10 +133,6 @@ impl CadreInput {
             latitude: c.latitude.map(|v| v.to_string()).unwrap_or_default(),
         }
     }
-}
-
-fn keep<T>(errors: &mut Vec<Invalid>, r: Result<T, Invalid>) -> Option<T> {
-    r.map_err(|e| errors.push(e)).ok()
 }
 
 fn opt_coord(field: &'static str, s: &str, lim: f64) -> Result<Option<f64>, Invalid> {

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use app::demo::Rng;
 use app::suggest::{Cadre, Point, assign, greedy};
 use std::time::Instant;
 use store::enterprises::EnterpriseFilter;
@@ -12,16 +13,6 @@ use store::liaison::CoverageBy;
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
-}
-
-struct Rng(u64);
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % 1_000_000) as f64 / 1_000_000.0
-    }
 }
 
 #[tokio::main]

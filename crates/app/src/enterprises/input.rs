@@ -250,7 +250,7 @@ impl App {
 }
 
 /// The value, or `None` with the problem noted.
-fn keep<T>(errors: &mut Vec<Invalid>, r: Result<T, Invalid>) -> Option<T> {
+pub(crate) fn keep<T>(errors: &mut Vec<Invalid>, r: Result<T, Invalid>) -> Option<T> {
     r.map_err(|e| errors.push(e)).ok()
 }
 

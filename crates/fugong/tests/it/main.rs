@@ -23,5 +23,6 @@ mod liaison_suggest;
 mod migrations;
 mod request_desk;
 mod requests;
+mod scope_fixture;
 mod scope_matrix;
 mod shell;
