@@ -161,6 +161,7 @@ pub struct DemoSummary {
     pub regions: usize,
     pub parks: usize,
     pub enterprises: usize,
+    pub employees: usize,
     pub accounts: usize,
 }
 
@@ -230,29 +231,38 @@ pub fn parks() -> Vec<NewPark> {
 /// Loads the demo data set. Refuses when the database already holds city data, unless
 /// `force`, which first empties every city table (reference data stays).
 pub async fn load(app: &App, force: bool) -> AppResult<DemoSummary> {
-    load_sized(app, force, crate::demo_enterprises::DEMO).await
+    load_sized(app, force, crate::demo_enterprises::DEMO, DEMO_WORKFORCE).await
 }
 
+/// Employees and days of declarations: the demo's, and the generated city's
+/// (SPEC §5: 1,000,000 employees; 30 days of declarations).
+const DEMO_WORKFORCE: (usize, i64) = (3_000, 7);
+const CITY_WORKFORCE: (usize, i64) = (1_000_000, 30);
+
 /// Synthetic data for benchmarks: the demo city with `scale` enterprises
-/// ("small": the demo's 2,000; "city": 20,000 — SPEC §5). Employees and declarations
-/// join when the workforce module lands.
+/// ("small": the demo's 2,000 and 20,000 employees; "city": 20,000 enterprises,
+/// 1,000,000 employees and 30 days of declarations — SPEC §5).
 pub async fn generate(app: &App, scale: &str, force: bool) -> AppResult<DemoSummary> {
-    let size = match scale {
-        "small" => crate::demo_enterprises::DEMO,
-        "city" => crate::demo_enterprises::Size {
-            above_scale: 4_000,
-            smaller: 16_000,
-            seed: 0x0c17_5ca1e,
-        },
+    let (size, workforce) = match scale {
+        "small" => (crate::demo_enterprises::DEMO, (20_000, 30)),
+        "city" => (
+            crate::demo_enterprises::Size {
+                above_scale: 4_000,
+                smaller: 16_000,
+                seed: 0x0c17_5ca1e,
+            },
+            CITY_WORKFORCE,
+        ),
         _ => return Err(AppError::Refused("scale_unknown")),
     };
-    load_sized(app, force, size).await
+    load_sized(app, force, size, workforce).await
 }
 
 async fn load_sized(
     app: &App,
     force: bool,
     size: crate::demo_enterprises::Size,
+    workforce: (usize, i64),
 ) -> AppResult<DemoSummary> {
     if app.store.holds_data().await? {
         if !force {
@@ -320,12 +330,14 @@ async fn load_sized(
             .await?;
     }
     crate::demo_requests::load_requests(app).await?;
+    let employees = crate::demo_workforce::load(app, workforce.0, workforce.1).await?;
     let accounts = ACCOUNTS.len() + 1;
     tracing::info!(
         regions,
         parks,
         enterprises,
         cadres,
+        employees,
         accounts,
         "demo data loaded"
     );
@@ -333,6 +345,7 @@ async fn load_sized(
         regions,
         parks,
         enterprises,
+        employees,
         accounts,
     })
 }

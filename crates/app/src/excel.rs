@@ -68,3 +68,33 @@ fn display_width(s: &str) -> usize {
         .map(|c| if (c as u32) > 0x2E80 { 2 } else { 1 })
         .sum()
 }
+
+/// An import's rejected rows as a workbook: row number, the original cells under the
+/// file's `headers`, and a column of reasons in the reader's words.
+pub fn rejected_rows(
+    headers: &[&str],
+    report: &crate::enterprises::ImportReport,
+    t: &dyn Fn(&str) -> String,
+) -> AppResult<Vec<u8>> {
+    let mut all: Vec<&str> = vec!["行号"];
+    all.extend(headers);
+    all.push("错误原因");
+    let rows: Vec<Vec<String>> = report
+        .rejected_rows
+        .iter()
+        .map(|(row, cells)| {
+            let reasons: Vec<String> = report
+                .rejected
+                .iter()
+                .filter(|p| p.row == *row)
+                .map(|p| format!("{}：{}", p.column, t(p.code)))
+                .collect();
+            let mut out = vec![row.to_string()];
+            out.extend(cells.iter().cloned());
+            out.resize(headers.len() + 1, String::new());
+            out.push(reasons.join("；"));
+            out
+        })
+        .collect();
+    workbook("未导入的行", &all, &rows)
+}

@@ -129,6 +129,29 @@ impl Role {
                     | Role::Enterprise
             ),
             UseApiTokens => self != Role::Employee,
+            // Files are kept by the enterprise, and by officers who register for it.
+            EditEmployees => matches!(
+                self,
+                Role::Enterprise
+                    | Role::CityAdmin
+                    | Role::CountyOfficer
+                    | Role::TownOfficer
+                    | Role::ParkOfficer
+            ),
+            // The full number: the enterprise that collected it and the command above.
+            ViewIdNumber => matches!(
+                self,
+                Role::Enterprise | Role::CityAdmin | Role::CountyOfficer
+            ),
+            // An alert goes to the enterprise and to the employee's community.
+            HandleAlerts => matches!(
+                self,
+                Role::Enterprise
+                    | Role::VillageOfficer
+                    | Role::TownOfficer
+                    | Role::CountyOfficer
+                    | Role::CityAdmin
+            ),
         }
     }
 }
@@ -158,6 +181,12 @@ pub enum Action {
     /// Handle requests of enterprises in scope on the departments' behalf
     /// (department handlers handle their department's by their grant).
     HandleRequests,
+    /// Create, edit and import employee files; enter declarations in bulk.
+    EditEmployees,
+    /// See an employee's full resident ID number (each view audited).
+    ViewIdNumber,
+    /// Mark a fever alert handled.
+    HandleAlerts,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,6 +14,7 @@ pub mod lang;
 pub mod liaison;
 pub mod region;
 pub mod requests;
+pub mod workforce;
 
 pub use access::{Action, Grant, Principal, Role, Scope, Target};
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -23,3 +24,4 @@ pub use lang::Lang;
 pub use liaison::{CadreKind, LiaisonLevel};
 pub use region::{RegionCode, RegionLevel};
 pub use requests::{Calendar, RequestCategory, RequestState, Side, Urgency};
+pub use workforce::{ResidentId, ReturnStatus, Symptoms, Temperature};

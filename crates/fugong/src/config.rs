@@ -8,6 +8,7 @@
 //! | database        | SQLite in data dir | `database_url`   | `DATABASE_URL`          |            |
 //! | secure cookies  | false              | `secure_cookies` | `FUGONG_SECURE_COOKIES` |            |
 //! | log filter      | info               | `log`            | `FUGONG_LOG`            |            |
+//! | ID-number keys  | `<data>/id-key`    | `id_key_file`    | `FUGONG_ID_KEY_FILE`    |            |
 //!
 //! The TOML file is `--config FILE`, or `FUGONG_CONFIG`, or `fugong.toml` in the
 //! working directory if present.
@@ -28,6 +29,9 @@ pub struct Config {
     pub database_url: Option<String>,
     pub secure_cookies: bool,
     pub log: String,
+    /// The ID-number key file; `None` means `id-key` in the data directory (created
+    /// on first start). Several instances on one PostgreSQL must share one file.
+    pub id_key_file: Option<PathBuf>,
 }
 
 /// Secrets never printed: the database password is redacted.
@@ -42,6 +46,7 @@ impl fmt::Debug for Config {
             )
             .field("secure_cookies", &self.secure_cookies)
             .field("log", &self.log)
+            .field("id_key_file", &self.id_key_file)
             .finish()
     }
 }
@@ -54,6 +59,7 @@ impl Default for Config {
             database_url: None,
             secure_cookies: false,
             log: "info".to_owned(),
+            id_key_file: None,
         }
     }
 }
@@ -67,6 +73,7 @@ struct FileConfig {
     database_url: Option<String>,
     secure_cookies: Option<bool>,
     log: Option<String>,
+    id_key_file: Option<PathBuf>,
 }
 
 /// Flags given on the command line (already parsed by clap).
@@ -105,6 +112,9 @@ impl Config {
         if let Some(v) = env("FUGONG_LOG") {
             c.log = v;
         }
+        if let Some(v) = env("FUGONG_ID_KEY_FILE").filter(|v| !v.trim().is_empty()) {
+            c.id_key_file = Some(PathBuf::from(v));
+        }
         if let Some(v) = &flags.listen {
             c.listen = v.clone();
         }
@@ -134,6 +144,9 @@ impl Config {
         if let Some(v) = file.log {
             self.log = v;
         }
+        if let Some(v) = file.id_key_file {
+            self.id_key_file = Some(v);
+        }
         Ok(())
     }
 
@@ -142,6 +155,19 @@ impl Config {
             self.database_url.as_deref(),
             &self.data_dir,
         )?)
+    }
+}
+
+impl Config {
+    pub fn id_key_path(&self) -> PathBuf {
+        self.id_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("id-key"))
+    }
+
+    /// Loads the ID-number keys, creating the default file on first start.
+    pub fn id_keys(&self) -> anyhow::Result<app::idkeys::IdKeys> {
+        app::idkeys::IdKeys::load_or_create(&self.id_key_path()).map_err(anyhow::Error::msg)
     }
 }
 

@@ -34,8 +34,9 @@ pub async fn prepare(
 ) -> anyhow::Result<Prepared> {
     ensure_data_dir(&config.data_dir)?;
     let target = config.db_target()?;
+    let ids = config.id_keys()?;
     let store = store::Store::open(&target).await?;
-    let app = App::new(store, clock);
+    let app = App::new(store, clock, ids);
     app.prepare().await?;
     let demo_loaded = if demo && !app.store.holds_data().await? {
         Some(app::demo::load(&app, false).await?)

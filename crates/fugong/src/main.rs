@@ -199,8 +199,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Migrate => {
             fugong::ensure_data_dir(&config.data_dir)?;
             let target = config.db_target()?;
+            let ids = config.id_keys()?;
             let store = store::Store::open(&target).await?;
-            let app = app::App::new(store, clock);
+            let app = app::App::new(store, clock, ids);
             let applied = app.prepare().await?;
             if applied.before == applied.after {
                 println!(
@@ -303,11 +304,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             match app::demo::generate(&prepared.app, &scale, force).await {
                 Ok(s) => {
                     println!(
-                        "generated into {}: {} regions, {} parks, {} enterprises, {} accounts ({:.1} s)",
+                        "generated into {}: {} regions, {} parks, {} enterprises, {} employees, {} accounts ({:.1} s)",
                         prepared.target,
                         s.regions,
                         s.parks,
                         s.enterprises,
+                        s.employees,
                         s.accounts,
                         started.elapsed().as_secs_f64()
                     );

@@ -17,6 +17,7 @@ pub mod query;
 #[macro_use]
 pub mod audit;
 pub mod accounts;
+pub mod declarations;
 pub mod enterprises;
 mod error;
 pub mod imports;
@@ -29,6 +30,7 @@ pub mod regions;
 pub mod requests;
 pub mod scope;
 mod seed;
+pub mod workforce;
 pub use query::Param;
 
 pub use db::{Backend, DbTarget, redact_url};
@@ -116,6 +118,17 @@ impl Store {
     /// Scoped data for the whole city, acting as the system (CLI, demo loader, jobs).
     pub fn system(&self) -> scope::Scoped<'_> {
         scope::Scoped::system(&self.db)
+    }
+
+    /// The declaration writer and the personal page's reads (no scope: the app
+    /// checked the caller, or the signed link is the authority).
+    pub fn declarations(&self) -> declarations::Declarations<'_> {
+        declarations::Declarations { db: &self.db }
+    }
+
+    /// What a personal declaration link and start-up key checks need.
+    pub fn links(&self) -> workforce::Links<'_> {
+        workforce::Links { db: &self.db }
     }
 
     pub fn imports(&self) -> imports::Imports<'_> {

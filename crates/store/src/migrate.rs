@@ -46,12 +46,18 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(0003, "enterprises"),
     migration!(0004, "liaison"),
     migration!(0005, "requests"),
+    migration!(0006, "workforce"),
 ];
 
 /// City data tables, children before parents: what `fugong demo --force` empties.
 /// Reference data (industries) and the migration record are kept. A test checks that
 /// every table of the schema is either here or in `KEPT_TABLES`.
 pub const DATA_TABLES_CHILDREN_FIRST: &[&str] = &[
+    "import_jobs",
+    "health_alerts",
+    "declaration_counts",
+    "declarations",
+    "employees",
     "attachments",
     "notifications",
     "request_events",
@@ -78,7 +84,8 @@ pub const DATA_TABLES_CHILDREN_FIRST: &[&str] = &[
 
 /// Tables `reset_data` leaves alone.
 /// The audit log is kept: it is append-only, even across a demo reload.
-pub const KEPT_TABLES: &[&str] = &["schema_migrations", "industries", "audit_log"];
+/// The ID-key check values stay: the rows they protect may be reloaded, the key not.
+pub const KEPT_TABLES: &[&str] = &["schema_migrations", "industries", "audit_log", "id_keys"];
 
 /// What `run` did.
 #[derive(Debug, Clone, PartialEq, Eq)]

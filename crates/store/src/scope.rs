@@ -110,3 +110,38 @@ pub fn cadres(scope: &Scope, sql: &mut Sql) {
         sql.push(")");
     }
 }
+
+/// The condition under which employee `m` (of enterprise `e`) is visible: the
+/// enterprise is in scope, or — for region grants — the employee lives in the region
+/// (a community sees its residents wherever they work), or it is the employee.
+pub fn employees(scope: &Scope, sql: &mut Sql) {
+    sql.push("(");
+    enterprises(scope, sql);
+    for r in &scope.regions {
+        let prefix = r.subtree_prefix();
+        let lo = sql.arg(Param::Text(prefix.to_owned()));
+        let hi = sql.arg(Param::Text(prefix_upper(prefix)));
+        sql.push(&format!(
+            " OR (m.residence_region >= {lo} AND m.residence_region < {hi})"
+        ));
+    }
+    for id in &scope.employees {
+        let ph = sql.arg(Param::Int(*id));
+        sql.push(&format!(" OR m.id = {ph}"));
+    }
+    sql.push(")");
+}
+
+/// The condition under which health alert `a` (of enterprise `e`) is visible: as the
+/// employee's file — the enterprise in scope, or the alert's community in a region.
+pub fn alerts(scope: &Scope, sql: &mut Sql) {
+    sql.push("(");
+    enterprises(scope, sql);
+    for r in &scope.regions {
+        let prefix = r.subtree_prefix();
+        let lo = sql.arg(Param::Text(prefix.to_owned()));
+        let hi = sql.arg(Param::Text(prefix_upper(prefix)));
+        sql.push(&format!(" OR (a.community >= {lo} AND a.community < {hi})"));
+    }
+    sql.push(")");
+}

@@ -154,7 +154,7 @@ impl EnterpriseInput {
     }
 }
 
-fn parse_bool(field: &'static str, s: &str) -> Result<bool, Invalid> {
+pub(crate) fn parse_bool(field: &'static str, s: &str) -> Result<bool, Invalid> {
     match s.trim().to_lowercase().as_str() {
         "" | "否" | "n" | "no" | "0" | "false" => Ok(false),
         "是" | "y" | "yes" | "1" | "true" | "on" => Ok(true),

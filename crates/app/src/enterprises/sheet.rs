@@ -186,25 +186,6 @@ pub fn template() -> AppResult<Vec<u8>> {
 
 /// The rejected rows as a workbook: the original cells plus a column of reasons.
 pub fn rejected_workbook(report: &ImportReport, t: &dyn Fn(&str) -> String) -> AppResult<Vec<u8>> {
-    let mut headers: Vec<&str> = vec!["行号"];
-    headers.extend(COLUMNS.iter().map(|c| c.1));
-    headers.push("错误原因");
-    let rows: Vec<Vec<String>> = report
-        .rejected_rows
-        .iter()
-        .map(|(row, cells)| {
-            let reasons: Vec<String> = report
-                .rejected
-                .iter()
-                .filter(|p| p.row == *row)
-                .map(|p| format!("{}：{}", p.column, t(p.code)))
-                .collect();
-            let mut out = vec![row.to_string()];
-            out.extend(cells.iter().cloned());
-            out.resize(COLUMNS.len() + 1, String::new());
-            out.push(reasons.join("；"));
-            out
-        })
-        .collect();
-    crate::excel::workbook("未导入的行", &headers, &rows)
+    let headers: Vec<&str> = COLUMNS.iter().map(|c| c.1).collect();
+    crate::excel::rejected_rows(&headers, report, t)
 }

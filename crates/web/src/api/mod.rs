@@ -6,6 +6,7 @@ mod health;
 mod liaison;
 mod me;
 mod requests;
+pub mod workforce;
 
 use crate::routes::Routes;
 
@@ -16,4 +17,5 @@ pub fn routes() -> Routes {
         .merge(enterprises::routes())
         .merge(liaison::routes())
         .merge(requests::routes())
+        .merge(workforce::routes())
 }

@@ -1,0 +1,290 @@
+//! The daily health declaration (健康申报): checking items, the group-commit writer
+//! that absorbs the morning peak, the personal link's page, fever alerts.
+//!
+//! Group commit: every request's checked items go on one queue with a reply channel.
+//! A writer task takes whatever is queued the moment it is free (no fixed window: a
+//! window caps throughput at connections ÷ window), writes it all in one transaction
+//! (`store::declarations::Declarations::write`), and only then answers each request.
+//! So an answer means "on disk", and a thousand concurrent requests cost a handful of
+//! commits, not a thousand. SQLite has one writer (it allows one at a time anyway);
+//! PostgreSQL four, so one batch commits while the next is being gathered. If a whole
+//! group fails, each request's items are retried on their own, so one bad request
+//! cannot fail its neighbours.
+
+use crate::{App, AppError, AppResult};
+use chrono::NaiveDate;
+use domain::workforce::raises_alert;
+use domain::{Action, Invalid, Principal, Symptoms, Temperature};
+use std::collections::HashSet;
+use std::sync::Arc;
+use store::declarations::NewDeclaration;
+use store::{Backend, Store};
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+/// At most this many items in one request.
+pub const MAX_ITEMS: usize = 1000;
+/// At most this many items in one transaction.
+const MAX_GROUP: usize = 8000;
+/// History kept: declarations older than this many days are refused.
+pub const KEPT_DAYS: i64 = 90;
+
+/// One item as it arrives (API JSON, a form, a spreadsheet row).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DeclarationItem {
+    pub employee_id: i64,
+    /// YYYY-MM-DD; today when empty.
+    pub date: String,
+    pub temperature: Option<f64>,
+    pub symptoms: Vec<String>,
+    pub location: String,
+}
+
+/// A refused item: its index in the request, the field and a stable code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemError {
+    pub index: usize,
+    pub field: &'static str,
+    pub code: &'static str,
+}
+
+struct Job {
+    items: Vec<NewDeclaration>,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+/// The queue in front of the writer tasks.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer tasks on the current runtime.
+    pub fn start(store: Store) -> Writer {
+        let (queue, rx) = mpsc::channel::<Job>(100_000);
+        let rx = Arc::new(Mutex::new(rx));
+        let writers = match store.backend() {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 4,
+        };
+        for _ in 0..writers {
+            tokio::spawn(write_loop(store.clone(), rx.clone()));
+        }
+        Writer { queue }
+    }
+
+    /// Queues `items` and waits until they are committed.
+    pub async fn write(&self, items: Vec<NewDeclaration>) -> AppResult<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let (done, answer) = oneshot::channel();
+        self.queue
+            .send(Job { items, done })
+            .await
+            .map_err(|_| AppError::Refused("writer_stopped"))?;
+        match answer.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "declarations not written");
+                Err(AppError::Refused("declarations_not_written"))
+            }
+            Err(_) => Err(AppError::Refused("writer_stopped")),
+        }
+    }
+}
+
+async fn write_loop(store: Store, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        let mut jobs: Vec<Job> = Vec::new();
+        {
+            // Hold the queue only while gathering: another writer gathers the next
+            // group while this one commits.
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else { return };
+            let mut n = first.items.len();
+            jobs.push(first);
+            while n < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(job) => {
+                        n += job.items.len();
+                        jobs.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+        }
+        let all: Vec<NewDeclaration> = jobs.iter().flat_map(|j| j.items.iter().cloned()).collect();
+        match store.declarations().write(&all).await {
+            Ok(()) => {
+                for j in jobs {
+                    let _ = j.done.send(Ok(()));
+                }
+            }
+            Err(e) if jobs.len() == 1 => {
+                let _ = jobs.remove(0).done.send(Err(e.to_string()));
+            }
+            Err(_) => {
+                for j in jobs {
+                    let r = store.declarations().write(&j.items).await;
+                    let _ = j.done.send(r.map_err(|e| e.to_string()));
+                }
+            }
+        }
+    }
+}
+
+/// Checks an item's values (not the employee): date within the kept history and not
+/// in the future, temperature in range, known symptoms.
+pub fn check_item(
+    item: &DeclarationItem,
+    today: NaiveDate,
+) -> Result<(NaiveDate, Temperature, Symptoms), Invalid> {
+    let day = if item.date.trim().is_empty() {
+        today
+    } else {
+        NaiveDate::parse_from_str(item.date.trim(), "%Y-%m-%d")
+            .map_err(|_| Invalid::new("date", "date_format"))?
+    };
+    if day > today {
+        return Err(Invalid::new("date", "date_in_future"));
+    }
+    if (today - day).num_days() >= KEPT_DAYS {
+        return Err(Invalid::new("date", "date_too_old"));
+    }
+    let t = match item.temperature {
+        Some(c) => Temperature::from_celsius(c)?,
+        None => return Err(Invalid::new("temperature", "required")),
+    };
+    let s = Symptoms::parse_all(item.symptoms.iter().map(String::as_str))?;
+    if item.location.chars().count() > 100 {
+        return Err(Invalid::new("location", "too_long"));
+    }
+    Ok((day, t, s))
+}
+
+impl App {
+    fn writer(&self) -> &Writer {
+        self.writer
+            .get_or_init(|| Writer::start(self.store.clone()))
+    }
+
+    /// Declarations by an enterprise (its HR system, bulk entry, an import) or an
+    /// officer keeping files: every item checked, the employees looked up in the
+    /// caller's write scope in one query, good items written together and answered
+    /// once durable. Returns the number accepted and the refused items.
+    pub async fn declare(
+        &self,
+        who: Option<&Principal>,
+        items: &[DeclarationItem],
+        source: &'static str,
+    ) -> AppResult<(usize, Vec<ItemError>)> {
+        if let Some(p) = who
+            && !p.can(Action::EditEmployees)
+        {
+            return Err(AppError::Forbidden);
+        }
+        if items.len() > MAX_ITEMS {
+            return Err(Invalid::new("items", "too_many_items").into());
+        }
+        let today = self.today();
+        let now = self.clock.now().timestamp_millis();
+        let mut errors = Vec::new();
+        let mut checked = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            match check_item(item, today) {
+                Ok(v) => checked.push((index, item, v)),
+                Err(e) => errors.push(ItemError {
+                    index,
+                    field: e.field,
+                    code: e.code,
+                }),
+            }
+        }
+        let ids: Vec<i64> = checked
+            .iter()
+            .map(|(_, i, _)| i.employee_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let scoped = match who {
+            Some(p) => self.store.scoped(p),
+            None => self.store.system(),
+        };
+        let enterprises = scoped.declarable(&ids).await?;
+        let mut rows = Vec::with_capacity(checked.len());
+        for (index, item, (day, t, s)) in checked {
+            let Some(enterprise_id) = enterprises.get(&item.employee_id) else {
+                errors.push(ItemError {
+                    index,
+                    field: "employee_id",
+                    code: "employee_unknown",
+                });
+                continue;
+            };
+            rows.push(NewDeclaration {
+                day,
+                employee_id: item.employee_id,
+                enterprise_id: *enterprise_id,
+                temperature: t.tenths(),
+                symptoms: s.0,
+                location: item.location.trim().to_owned(),
+                alert: raises_alert(t, s),
+                source,
+                declared_at: now,
+            });
+        }
+        errors.sort_by_key(|e| e.index);
+        let accepted = rows.len();
+        self.writer().write(rows).await?;
+        Ok((accepted, errors))
+    }
+
+    /// The employee's own declaration through their personal link (today only).
+    pub async fn declare_by_link(
+        &self,
+        token: &str,
+        temperature: &str,
+        symptoms: &[String],
+        location: &str,
+    ) -> AppResult<()> {
+        let holder = self.link_holder(token).await?;
+        let t = Temperature::parse(temperature)?;
+        let s = Symptoms::parse_all(symptoms.iter().map(String::as_str))?;
+        if location.chars().count() > 100 {
+            return Err(Invalid::new("location", "too_long").into());
+        }
+        let row = NewDeclaration {
+            day: self.today(),
+            employee_id: holder.id,
+            enterprise_id: holder.enterprise_id,
+            temperature: t.tenths(),
+            symptoms: s.0,
+            location: location.trim().to_owned(),
+            alert: raises_alert(t, s),
+            source: "self",
+            declared_at: self.clock.now().timestamp_millis(),
+        };
+        self.writer().write(vec![row]).await
+    }
+
+    /// Marks an alert handled (enterprise, community or officer in scope).
+    pub async fn handle_alert(&self, who: &Principal, id: i64, handling: &str) -> AppResult<()> {
+        if !who.can(Action::HandleAlerts) {
+            return Err(AppError::Forbidden);
+        }
+        let handling = handling.trim();
+        if handling.is_empty() {
+            return Err(Invalid::new("handling", "required").into());
+        }
+        if handling.chars().count() > 500 {
+            return Err(Invalid::new("handling", "too_long").into());
+        }
+        Ok(self
+            .store
+            .scoped(who)
+            .handle_alert(id, handling, self.clock.now().timestamp_millis())
+            .await?)
+    }
+}
