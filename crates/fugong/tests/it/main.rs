@@ -26,3 +26,5 @@ mod requests;
 mod scope_fixture;
 mod scope_matrix;
 mod shell;
+mod workforce;
+mod workforce_pages;

@@ -524,6 +524,16 @@ async fn probe(app: &TestApp, fx: &Fixture, path: &str) {
                 "raising for a foreign enterprise"
             );
         }
+        p if p.starts_with("/api/v1/employees") || p.starts_with("/api/v1/declarations") => {
+            crate::workforce::probe(app, fx, p).await
+        }
+        p if p.starts_with("/employees")
+            || p.starts_with("/declarations")
+            || p.starts_with("/alerts")
+            || p.starts_with("/d/") =>
+        {
+            crate::workforce_pages::probe(app, fx, p).await
+        }
         other => panic!("no scope-leak probe for scoped route {other}: add one to access::probe"),
     }
 }
