@@ -236,7 +236,7 @@ pub async fn load(app: &App, force: bool) -> AppResult<DemoSummary> {
 
 /// Employees and days of declarations: the demo's, and the generated city's
 /// (SPEC §5: 1,000,000 employees; 30 days of declarations).
-const DEMO_WORKFORCE: (usize, i64) = (3_000, 7);
+const DEMO_WORKFORCE: (usize, i64) = (4_000, 7);
 const CITY_WORKFORCE: (usize, i64) = (1_000_000, 30);
 
 /// Synthetic data for benchmarks: the demo city with `scale` enterprises

@@ -76,8 +76,10 @@ pub async fn load(app: &App, total: usize, days: i64) -> AppResult<usize> {
         ..Default::default()
     };
     let (mut enterprises, _) = app.store.system().enterprises(&everything).await?;
-    // The named firms (largest headcounts) first, then the rest by size.
-    enterprises.sort_by_key(|e| (-e.headcount, e.id));
+    // The firms named in the article first, with half their headcount on file (the
+    // demo's enterprise account is the first of them), then the rest by size.
+    let named = |name: &str| crate::demo_enterprises::NAMED.iter().any(|n| n.0 == name);
+    enterprises.sort_by_key(|e| (!named(&e.name), -e.headcount, e.id));
     let villages: Vec<String> = app
         .store
         .regions()
@@ -99,7 +101,11 @@ pub async fn load(app: &App, total: usize, days: i64) -> AppResult<usize> {
     let mut rows: Vec<Vec<Param>> = Vec::with_capacity(20_000);
     let mut n = 0usize;
     'outer: for (e, w) in enterprises.iter().zip(&weight) {
-        let count = (total * w).div_ceil(sum).max(1);
+        let count = if named(&e.name) {
+            (e.headcount as usize / 2).min(total / 8)
+        } else {
+            (total * w).div_ceil(sum).max(1)
+        };
         // Villages of the enterprise's county, for where its people live.
         let county = &e.region_code[..6.min(e.region_code.len())];
         let near: Vec<&String> = villages.iter().filter(|v| v.starts_with(county)).collect();

@@ -781,3 +781,36 @@ pub fn rejected_workbook(report: &ImportReport, t: &dyn Fn(&str) -> String) -> A
     let headers: Vec<&str> = COLUMNS.iter().map(|c| c.1).collect();
     crate::excel::rejected_rows(&headers, report, t)
 }
+
+impl App {
+    /// Re-encrypts and re-hashes every stored number under the current key (the last
+    /// version of `self.ids`), in batches; `progress(done)` after each. Run by
+    /// `fugong keys rotate` after it has appended the new key to the key file, so a
+    /// crash half-way leaves rows readable under one version or the other.
+    pub async fn rotate_id_numbers(
+        &self,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> AppResult<usize> {
+        let system = self.store.system();
+        let mut after = 0;
+        let mut done = 0;
+        loop {
+            let batch = system.id_ciphers_after(after, 2000).await?;
+            let Some((last, _)) = batch.last() else { break };
+            after = *last;
+            let mut rows = Vec::with_capacity(batch.len());
+            for (id, cipher) in &batch {
+                let full = self.ids.decrypt(cipher)?;
+                rows.push((*id, self.ids.encrypt(&full)?, self.ids.hash(&full)));
+            }
+            system.rekey_employees(&rows).await?;
+            done += rows.len();
+            progress(done);
+        }
+        self.store
+            .links()
+            .check_id_keys(&self.ids.checks(), self.clock.now().timestamp_millis())
+            .await?;
+        Ok(done)
+    }
+}

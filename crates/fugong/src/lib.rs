@@ -25,19 +25,37 @@ pub fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the configured database, applies migrations and reference data, and — when
-/// `demo` is set and the database holds no city data yet — loads the demo data set.
-pub async fn prepare(
+/// Opens the configured database with the configured ID-number keys and brings it up
+/// to date (migrations, reference data, the keys' check); what `migrate` runs.
+pub async fn open(
     config: &Config,
     clock: Arc<dyn Clock>,
-    demo: bool,
-) -> anyhow::Result<Prepared> {
+) -> anyhow::Result<(App, store::DbTarget, store::migrate::Applied)> {
     ensure_data_dir(&config.data_dir)?;
     let target = config.db_target()?;
     let ids = config.id_keys()?;
     let store = store::Store::open(&target).await?;
     let app = App::new(store, clock, ids);
-    app.prepare().await?;
+    let applied = app.prepare().await.map_err(|e| match e {
+        app::AppError::Refused("id_key_mismatch") => anyhow::anyhow!(
+            "the ID-number key file {} does not match this database (its numbers were \
+             written with another key, or with a newer version of this one); use the key \
+             file of the instance that wrote the data",
+            config.id_key_path().display()
+        ),
+        other => other.into(),
+    })?;
+    Ok((app, target, applied))
+}
+
+/// Opens and prepares the database (see [`open`]) and — when `demo` is set and the
+/// database holds no city data yet — loads the demo data set.
+pub async fn prepare(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    demo: bool,
+) -> anyhow::Result<Prepared> {
+    let (app, target, _) = open(config, clock).await?;
     let demo_loaded = if demo && !app.store.holds_data().await? {
         Some(app::demo::load(&app, false).await?)
     } else {

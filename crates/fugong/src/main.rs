@@ -72,6 +72,17 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the key that encrypts resident ID numbers.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new key version to the key file and re-encrypt every ID number under it.
+    /// The old line stays in the file (older backups and sealed import reports need
+    /// it); delete it by hand once every instance runs with the new file.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -81,6 +92,15 @@ enum ImportCommand {
     Enterprises { file: PathBuf },
     /// Regions from .xlsx or .csv with columns code, name, parent code.
     Regions { file: PathBuf },
+    /// An enterprise's employees from an .xlsx with the template's columns (姓名,
+    /// 身份证号, 手机号码…); known ID numbers update their file; rejected rows are
+    /// written to FILE.rejected.xlsx.
+    Employees {
+        file: PathBuf,
+        /// The enterprise's id.
+        #[arg(long)]
+        enterprise: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -197,12 +217,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            fugong::ensure_data_dir(&config.data_dir)?;
-            let target = config.db_target()?;
-            let ids = config.id_keys()?;
-            let store = store::Store::open(&target).await?;
-            let app = app::App::new(store, clock, ids);
-            let applied = app.prepare().await?;
+            let (_, target, applied) = fugong::open(&config, clock).await?;
             if applied.before == applied.after {
                 println!(
                     "database {target} is up to date (schema version {})",
@@ -279,6 +294,82 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     .with_context(|| format!("cannot write {}", out.display()))?;
                 println!("rejected rows with reasons: {}", out.display());
             }
+            Ok(())
+        }
+        Command::Import(ImportCommand::Employees { file, enterprise }) => {
+            let prepared = fugong::prepare(&config, clock, false).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let started = std::time::Instant::now();
+            let report = prepared
+                .app
+                .import_employees(None, enterprise, &bytes, &progress_bar)
+                .await
+                .map_err(explain)?;
+            eprintln!();
+            let t = web::i18n::messages(domain::Lang::ZhCn);
+            println!(
+                "{}: {} added, {} updated, {} rows rejected ({:.1} s)",
+                file.display(),
+                report.inserted,
+                report.updated,
+                report.rejected_rows.len(),
+                started.elapsed().as_secs_f64()
+            );
+            for p in report.rejected.iter().take(20) {
+                println!(
+                    "  row {} {}: {} ({})",
+                    p.row,
+                    p.column,
+                    t.error(p.code),
+                    p.code
+                );
+            }
+            if report.rejected.len() > 20 {
+                println!("  … {} more", report.rejected.len() - 20);
+            }
+            if !report.rejected_rows.is_empty() {
+                // The operator's own file beside the input: not sealed (it is theirs).
+                let out = file.with_extension("rejected.xlsx");
+                let xlsx = app::workforce::rejected_workbook(&report, &|c| t.error(c).to_owned())
+                    .map_err(explain)?;
+                std::fs::write(&out, xlsx)
+                    .with_context(|| format!("cannot write {}", out.display()))?;
+                println!("rejected rows with reasons: {}", out.display());
+            }
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Rotate) => {
+            let path = config.id_key_path();
+            let old = config.id_keys()?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let version = old
+                .current_version()
+                .checked_add(1)
+                .context("255 key versions used; start a new key file")?;
+            let line = app::idkeys::new_key_line(version).map_err(anyhow::Error::msg)?;
+            let new_text = format!("{}\n{line}", text.trim_end());
+            let keys = app::idkeys::IdKeys::parse(&new_text).map_err(anyhow::Error::msg)?;
+            // The file first (atomically), then the rows: a crash between leaves rows
+            // under the old version, still readable with the new file.
+            let tmp = path.with_extension("new");
+            app::idkeys::write_private(&tmp, &new_text).map_err(anyhow::Error::msg)?;
+            std::fs::rename(&tmp, &path)
+                .with_context(|| format!("cannot replace {}", path.display()))?;
+            let target = config.db_target()?;
+            let store = store::Store::open(&target).await?;
+            let app = app::App::new(store, clock, keys);
+            app.prepare().await?;
+            let n = app
+                .rotate_id_numbers(&|done| progress_bar(done, done))
+                .await
+                .map_err(explain)?;
+            eprintln!();
+            println!(
+                "key version {version} added to {}; {n} ID numbers re-encrypted. Copy the file to every instance; the old line may be deleted afterwards.",
+                path.display()
+            );
             Ok(())
         }
         Command::Import(ImportCommand::Regions { file }) => {

@@ -583,6 +583,12 @@ impl Links<'_> {
                 return Err(StoreError::Conflict("id_key_mismatch"));
             }
         }
+        // A file without the newest version this database was written with is stale.
+        let newest_known = known.iter().map(|(v, _)| *v).max();
+        let newest_here = checks.iter().map(|(v, _)| *v).max();
+        if newest_known > newest_here {
+            return Err(StoreError::Conflict("id_key_mismatch"));
+        }
         let has_rows: i64 = with_db!(self.db, pool => {
             sqlx::query_scalar("SELECT COUNT(*) FROM employees").fetch_one(pool).await?
         });

@@ -27,4 +27,5 @@ mod scope_fixture;
 mod scope_matrix;
 mod shell;
 mod workforce;
+mod workforce_binary;
 mod workforce_pages;
