@@ -120,3 +120,41 @@ CREATE TABLE import_jobs (
     started_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
+
+-- On SQLite the day's counters and the alerts are kept by triggers, inside the
+-- writer's one statement per group (json_each), so no row travels back to the
+-- application; PostgreSQL's writer adjusts them with two array statements over the
+-- upsert's RETURNING instead (see store::declarations). Either way they change in
+-- the transaction that changes the declarations.
+CREATE TRIGGER declarations_counted AFTER INSERT ON declarations BEGIN
+    INSERT INTO declaration_counts (day, enterprise_id, declared, alerts)
+    VALUES (NEW.day, NEW.enterprise_id, 1, NEW.alert)
+    ON CONFLICT (day, enterprise_id) DO UPDATE SET
+        declared = declared + 1, alerts = alerts + excluded.alerts;
+END;
+
+CREATE TRIGGER declarations_recounted AFTER UPDATE OF alert ON declarations
+WHEN OLD.alert <> NEW.alert BEGIN
+    UPDATE declaration_counts SET alerts = alerts + NEW.alert - OLD.alert
+    WHERE day = NEW.day AND enterprise_id = NEW.enterprise_id;
+END;
+
+CREATE TRIGGER declarations_alerted AFTER INSERT ON declarations WHEN NEW.alert BEGIN
+    INSERT INTO health_alerts (day, employee_id, enterprise_id, community, temperature, symptoms, raised_at)
+    VALUES (NEW.day, NEW.employee_id, NEW.enterprise_id,
+            (SELECT residence_region FROM employees WHERE id = NEW.employee_id),
+            NEW.temperature, NEW.symptoms, NEW.declared_at)
+    ON CONFLICT (day, employee_id) DO UPDATE SET
+        temperature = excluded.temperature, symptoms = excluded.symptoms,
+        raised_at = excluded.raised_at, handled_at = NULL, handled_by = NULL, handling = NULL;
+END;
+
+CREATE TRIGGER declarations_realerted AFTER UPDATE ON declarations WHEN NEW.alert BEGIN
+    INSERT INTO health_alerts (day, employee_id, enterprise_id, community, temperature, symptoms, raised_at)
+    VALUES (NEW.day, NEW.employee_id, NEW.enterprise_id,
+            (SELECT residence_region FROM employees WHERE id = NEW.employee_id),
+            NEW.temperature, NEW.symptoms, NEW.declared_at)
+    ON CONFLICT (day, employee_id) DO UPDATE SET
+        temperature = excluded.temperature, symptoms = excluded.symptoms,
+        raised_at = excluded.raised_at, handled_at = NULL, handled_by = NULL, handling = NULL;
+END;

@@ -275,13 +275,21 @@ impl App {
         if !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
+        let hash = token_hash(token);
+        if let Some(p) = self.caches.token(&hash) {
+            return Ok(Some(p));
+        }
         match self
             .store
             .accounts()
-            .token_user(&token_hash(token), self.now_ms())
+            .token_user(&hash, self.now_ms())
             .await?
         {
-            Some(user_id) => Ok(Some(self.principal(user_id).await?)),
+            Some(user_id) => {
+                let p = self.principal(user_id).await?;
+                self.caches.remember_token(hash, p.clone());
+                Ok(Some(p))
+            }
             None => Ok(None),
         }
     }
@@ -399,11 +407,12 @@ impl App {
         if disabled && user_id == who.user_id {
             return Err(AppError::Refused("cannot_disable_self"));
         }
-        Ok(self
-            .store
+        self.store
             .accounts()
             .set_disabled(user_id, disabled, &actor, self.now_ms())
-            .await?)
+            .await?;
+        self.caches.forget_tokens();
+        Ok(())
     }
 
     pub async fn reset_password(
@@ -439,7 +448,7 @@ impl App {
         let actor = self.require(Some(who), Action::ManageAccounts)?;
         self.store.accounts().get(user_id).await?;
         let g = self.check_grant(role, target).await?;
-        Ok(self
+        let id = self
             .store
             .accounts()
             .add_grant(
@@ -449,7 +458,9 @@ impl App {
                 &actor,
                 self.now_ms(),
             )
-            .await?)
+            .await?;
+        self.caches.forget_tokens();
+        Ok(id)
     }
 
     pub async fn remove_grant(
@@ -459,11 +470,12 @@ impl App {
         grant_id: i64,
     ) -> AppResult<()> {
         let actor = self.require(Some(who), Action::ManageAccounts)?;
-        Ok(self
-            .store
+        self.store
             .accounts()
             .remove_grant(user_id, grant_id, &actor, self.now_ms())
-            .await?)
+            .await?;
+        self.caches.forget_tokens();
+        Ok(())
     }
 
     // --- API tokens -----------------------------------------------------------------
@@ -508,10 +520,11 @@ impl App {
     }
 
     pub async fn revoke_token(&self, who: &Principal, token_id: i64) -> AppResult<()> {
-        Ok(self
-            .store
+        self.store
             .accounts()
             .revoke_token(who.user_id, token_id, &actor_of(who), self.now_ms())
-            .await?)
+            .await?;
+        self.caches.forget_tokens();
+        Ok(())
     }
 }

@@ -116,7 +116,15 @@ async fn write_loop(store: Store, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
             }
         }
         let all: Vec<NewDeclaration> = jobs.iter().flat_map(|j| j.items.iter().cloned()).collect();
-        match store.declarations().write(&all).await {
+        let started = std::time::Instant::now();
+        let written = store.declarations().write(&all).await;
+        tracing::debug!(
+            requests = jobs.len(),
+            items = all.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "declarations group committed"
+        );
+        match written {
             Ok(()) => {
                 for j in jobs {
                     let _ = j.done.send(Ok(()));
@@ -208,11 +216,7 @@ impl App {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let scoped = match who {
-            Some(p) => self.store.scoped(p),
-            None => self.store.system(),
-        };
-        let enterprises = scoped.declarable(&ids).await?;
+        let enterprises = self.declarable(who, &ids).await?;
         let mut rows = Vec::with_capacity(checked.len());
         for (index, item, (day, t, s)) in checked {
             let Some(enterprise_id) = enterprises.get(&item.employee_id) else {
@@ -239,6 +243,37 @@ impl App {
         let accepted = rows.len();
         self.writer().write(rows).await?;
         Ok((accepted, errors))
+    }
+
+    /// `employee → enterprise` for the ids the caller may declare for. Accounts whose
+    /// write scope is the whole city or a list of enterprises (HR systems, the
+    /// command) are answered from the employee → enterprise cache and
+    /// [`domain::Scope::covers_enterprise_id`]; any other scope (regions, parks,
+    /// industries, whose enterprises can move) asks the store with its condition.
+    async fn declarable(
+        &self,
+        who: Option<&Principal>,
+        ids: &[i64],
+    ) -> AppResult<std::collections::HashMap<i64, i64>> {
+        let scope = who.map(Principal::scope);
+        let by_id = scope
+            .as_ref()
+            .is_none_or(|s| s.city || s.only_enterprises());
+        if !by_id {
+            let scoped = match who {
+                Some(p) => self.store.scoped(p),
+                None => self.store.system(),
+            };
+            return Ok(scoped.declarable(ids).await?);
+        }
+        let (mut known, missing) = self.caches.employee_enterprises(ids);
+        if !missing.is_empty() {
+            let found = self.store.system().declarable(&missing).await?;
+            self.caches.remember_employees(&found);
+            known.extend(found);
+        }
+        known.retain(|_, e| scope.as_ref().is_none_or(|s| s.covers_enterprise_id(*e)));
+        Ok(known)
     }
 
     /// The employee's own declaration through their personal link (today only).

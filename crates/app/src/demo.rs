@@ -234,17 +234,18 @@ pub async fn load(app: &App, force: bool) -> AppResult<DemoSummary> {
     load_sized(app, force, crate::demo_enterprises::DEMO, DEMO_WORKFORCE).await
 }
 
-/// Employees and days of declarations: the demo's, and the generated city's
-/// (SPEC §5: 1,000,000 employees; 30 days of declarations).
-const DEMO_WORKFORCE: (usize, i64) = (4_000, 7);
-const CITY_WORKFORCE: (usize, i64) = (1_000_000, 30);
+/// Employees, past days of declarations, and the share (in 100) declared today: the
+/// demo's, and the generated city's (SPEC §5: 1,000,000 employees; 30 days of
+/// declarations, today left for the benchmark's morning).
+const DEMO_WORKFORCE: (usize, i64, i64) = (4_000, 6, 80);
+const CITY_WORKFORCE: (usize, i64, i64) = (1_000_000, 30, 0);
 
 /// Synthetic data for benchmarks: the demo city with `scale` enterprises
 /// ("small": the demo's 2,000 and 20,000 employees; "city": 20,000 enterprises,
 /// 1,000,000 employees and 30 days of declarations — SPEC §5).
 pub async fn generate(app: &App, scale: &str, force: bool) -> AppResult<DemoSummary> {
     let (size, workforce) = match scale {
-        "small" => (crate::demo_enterprises::DEMO, (20_000, 30)),
+        "small" => (crate::demo_enterprises::DEMO, (20_000, 30, 0)),
         "city" => (
             crate::demo_enterprises::Size {
                 above_scale: 4_000,
@@ -262,7 +263,7 @@ async fn load_sized(
     app: &App,
     force: bool,
     size: crate::demo_enterprises::Size,
-    workforce: (usize, i64),
+    workforce: (usize, i64, i64),
 ) -> AppResult<DemoSummary> {
     if app.store.holds_data().await? {
         if !force {
@@ -330,7 +331,7 @@ async fn load_sized(
             .await?;
     }
     crate::demo_requests::load_requests(app).await?;
-    let employees = crate::demo_workforce::load(app, workforce.0, workforce.1).await?;
+    let employees = crate::demo_workforce::load(app, workforce.0, workforce.1, workforce.2).await?;
     let accounts = ACCOUNTS.len() + 1;
     tracing::info!(
         regions,

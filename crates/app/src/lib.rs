@@ -3,6 +3,7 @@
 
 pub mod accounts;
 mod audit;
+pub mod cache;
 pub mod declarations;
 pub mod demo;
 mod demo_enterprises;
@@ -34,6 +35,7 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<idkeys::IdKeys>,
     writer: Arc<std::sync::OnceLock<declarations::Writer>>,
+    pub(crate) caches: Arc<cache::Caches>,
     link_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
@@ -44,6 +46,7 @@ impl App {
             clock,
             ids: Arc::new(ids),
             writer: Arc::default(),
+            caches: Arc::default(),
             link_secret: Arc::default(),
         }
     }

@@ -524,12 +524,11 @@ impl App {
         let today = self.today();
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
         let mut writes: Vec<(Option<i64>, EmployeeData)> = Vec::new();
+        // Progress counts the file's data rows: the rejected ones once checking is
+        // done, then each written chunk; it ends at the number of rows in the file.
         let total = rows.len();
-        for (n, (row, cells)) in rows.iter().enumerate() {
-            if n.is_multiple_of(5000) {
-                // Checking is most of the work for a large file: show it moving.
-                progress(0, total);
-            }
+        progress(0, total);
+        for (row, cells) in &rows {
             let input: EmployeeInput = index
                 .iter()
                 .map(|(name, i)| {
@@ -566,9 +565,8 @@ impl App {
             report.rejected_rows.push((*row, cells.clone()));
         }
         let now = self.clock.now().timestamp_millis();
-        let total = writes.len();
-        let mut done = 0;
-        progress(0, total);
+        let mut done = report.rejected_rows.len();
+        progress(done, total);
         for chunk in writes.chunks(IMPORT_CHUNK) {
             scoped.save_employees(enterprise_id, chunk, now).await?;
             done += chunk.len();
@@ -614,9 +612,15 @@ impl App {
         Ok(secret.clone())
     }
 
-    /// The personal link token of a file in scope: `<id>-<version>-<signature>`.
+    /// The personal link token of a file the caller keeps (write scope: the link is
+    /// the employee's credential): `<id>-<version>-<signature>`.
     pub async fn declaration_link(&self, who: &Principal, id: i64) -> AppResult<String> {
-        let row = self.store.scoped(who).employee(id, None).await?;
+        if !who.can(Action::EditEmployees) {
+            return Err(AppError::Forbidden);
+        }
+        let scoped = self.store.scoped(who);
+        let row = scoped.employee(id, None).await?;
+        scoped.writable_enterprise(row.enterprise_id).await?;
         let secret = self.link_secret().await?;
         Ok(format!(
             "{}-{}-{}",
@@ -626,8 +630,21 @@ impl App {
         ))
     }
 
-    /// The links of many files at once (the printable sheet of QR codes).
-    pub async fn declaration_links(&self, rows: &[EmployeeRow]) -> AppResult<Vec<String>> {
+    /// The links of many files at once (the printable sheet of QR codes), each
+    /// checked like [`App::declaration_link`].
+    pub async fn declaration_links(
+        &self,
+        who: &Principal,
+        rows: &[EmployeeRow],
+    ) -> AppResult<Vec<String>> {
+        if !who.can(Action::EditEmployees) {
+            return Err(AppError::Forbidden);
+        }
+        let scoped = self.store.scoped(who);
+        let enterprises: HashSet<i64> = rows.iter().map(|r| r.enterprise_id).collect();
+        for e in enterprises {
+            scoped.writable_enterprise(e).await?;
+        }
         let secret = self.link_secret().await?;
         Ok(rows
             .iter()

@@ -329,6 +329,22 @@ impl Scope {
             || id.is_some_and(|id| self.enterprises.contains(&id))
     }
 
+    /// Whether the scope is only enterprises by id (an enterprise account): then an
+    /// enterprise's id alone decides whether it is in scope.
+    pub fn only_enterprises(&self) -> bool {
+        !self.city
+            && self.regions.is_empty()
+            && self.parks.is_empty()
+            && self.industries.is_empty()
+            && self.cadres.is_empty()
+    }
+
+    /// Whether enterprise `id` is in scope by the city or an enterprise grant (the
+    /// test for scopes that [`Scope::only_enterprises`] or `city` describe).
+    pub fn covers_enterprise_id(&self, id: i64) -> bool {
+        self.city || self.enterprises.contains(&id)
+    }
+
     /// Whether a cadre placed at `region` (or with this id) lies in this scope — the
     /// rule of the store's cadre condition.
     pub fn covers_cadre(&self, region: &RegionCode, id: Option<i64>) -> bool {

@@ -465,6 +465,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("backup to {} failed", file.display()))?;
             println!("backup written to {}", file.display());
+            println!(
+                "the ID-number key file {} is not in the copy: keep a copy of it too (apart from the database), or the numbers in this backup cannot be read",
+                config.id_key_path().display()
+            );
             Ok(())
         }
     }

@@ -88,9 +88,6 @@ pub struct AlertFilter {
     pub offset: i64,
 }
 
-/// Rows per multi-row statement on SQLite (9 parameters each).
-const SQLITE_ROWS: usize = 26;
-
 /// What the upsert returned for one row.
 type Returned = (NaiveDate, i64, i64, bool, bool, i64);
 
@@ -114,92 +111,35 @@ impl Declarations<'_> {
         }
         match self.db {
             Db::Sqlite(pool) => {
+                // The whole group as one JSON parameter, unpacked by json_each: one
+                // statement, one bind (sqlx binds SQLite parameters one by one), and
+                // the triggers of migration 0006 keep counters and alerts.
+                let group: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|d| {
+                        serde_json::json!([
+                            d.day,
+                            d.employee_id,
+                            d.enterprise_id,
+                            d.temperature,
+                            d.symptoms,
+                            d.location,
+                            d.alert,
+                            d.source,
+                            d.declared_at
+                        ])
+                    })
+                    .collect();
                 let mut tx = pool.begin().await?;
-                let mut returned: Vec<Returned> = Vec::with_capacity(rows.len());
-                for chunk in rows.chunks(SQLITE_ROWS) {
-                    let mut sql = Sql::new(
-                        "INSERT INTO declarations (day, employee_id, enterprise_id, temperature, symptoms, location, alert, source, declared_at) VALUES ",
-                    );
-                    for (n, d) in chunk.iter().enumerate() {
-                        if n > 0 {
-                            sql.push(", ");
-                        }
-                        sql.push_args(
-                            "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            vec![
-                                Param::OptDay(Some(d.day)),
-                                Param::Int(d.employee_id),
-                                Param::Int(d.enterprise_id),
-                                Param::Int(d.temperature),
-                                Param::Int(d.symptoms),
-                                Param::Text(d.location.clone()),
-                                Param::Bool(d.alert),
-                                Param::Text(d.source.to_owned()),
-                                Param::Int(d.declared_at),
-                            ],
-                        );
-                    }
-                    sql.push(UPSERT);
-                    let r: Vec<Returned> = bind_params!(
-                        sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())),
-                        sql.params
-                    )
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    returned.extend(r);
-                }
-                let (counts, alerts) = consequences(&returned, &rows);
-                for chunk in counts.chunks(60) {
-                    let mut sql = Sql::new(
-                        "INSERT INTO declaration_counts (day, enterprise_id, declared, alerts) VALUES ",
-                    );
-                    for (n, ((day, ent), (dd, da))) in chunk.iter().enumerate() {
-                        if n > 0 {
-                            sql.push(", ");
-                        }
-                        sql.push_args(
-                            "(?, ?, ?, ?)",
-                            vec![
-                                Param::OptDay(Some(*day)),
-                                Param::Int(*ent),
-                                Param::Int(*dd),
-                                Param::Int(*da),
-                            ],
-                        );
-                    }
-                    sql.push(COUNTS_UPSERT);
-                    bind_params!(
-                        sqlx::query(sqlx::AssertSqlSafe(sql.text.clone())),
-                        sql.params
-                    )
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                for chunk in alerts.chunks(30) {
-                    let mut sql = Sql::new(
-                        "INSERT INTO health_alerts (day, employee_id, enterprise_id, community, temperature, symptoms, raised_at) VALUES ",
-                    );
-                    for (n, d) in chunk.iter().enumerate() {
-                        if n > 0 {
-                            sql.push(", ");
-                        }
-                        sql.push_args(
-                            "(?, ?, ?, (SELECT residence_region FROM employees WHERE id = ?), ?, ?, ?)",
-                            vec![
-                                Param::OptDay(Some(d.day)), Param::Int(d.employee_id), Param::Int(d.enterprise_id),
-                                Param::Int(d.employee_id), Param::Int(d.temperature), Param::Int(d.symptoms),
-                                Param::Int(d.declared_at),
-                            ],
-                        );
-                    }
-                    sql.push(ALERTS_UPSERT);
-                    bind_params!(
-                        sqlx::query(sqlx::AssertSqlSafe(sql.text.clone())),
-                        sql.params
-                    )
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO declarations (day, employee_id, enterprise_id, temperature, symptoms, location, alert, source, declared_at)
+                     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
+                            value ->> 7, value ->> 8
+                     FROM json_each($1) WHERE TRUE {UPSERT}"
+                )))
+                .bind(serde_json::Value::Array(group).to_string())
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
             }
             Db::Postgres(pool) => {
@@ -209,7 +149,7 @@ impl Declarations<'_> {
                 let returned: Vec<Returned> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO declarations (day, employee_id, enterprise_id, temperature, symptoms, location, alert, source, declared_at)
                      SELECT * FROM UNNEST($1::date[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bool[], $8::text[], $9::bigint[])
-                     ORDER BY 1, 2 {UPSERT}"
+                     ORDER BY 1, 2 {UPSERT}{RETURNING}"
                 )))
                 .bind(rows.iter().map(|d| d.day).collect::<Vec<_>>())
                 .bind(rows.iter().map(|d| d.employee_id).collect::<Vec<_>>())
@@ -291,17 +231,20 @@ const UPSERT: &str = " ON CONFLICT (day, employee_id) DO UPDATE SET
     enterprise_id = excluded.enterprise_id, temperature = excluded.temperature,
     symptoms = excluded.symptoms, location = excluded.location,
     prev_alert = declarations.alert, alert = excluded.alert,
-    revision = declarations.revision + 1, source = excluded.source, declared_at = excluded.declared_at
-    RETURNING day, employee_id, enterprise_id, alert, prev_alert, revision";
+    revision = declarations.revision + 1, source = excluded.source, declared_at = excluded.declared_at";
+
+/// What the PostgreSQL writer needs back to adjust the counters.
+const RETURNING: &str = " RETURNING day, employee_id, enterprise_id, alert, prev_alert, revision";
 
 const COUNTS_UPSERT: &str = " ON CONFLICT (day, enterprise_id) DO UPDATE SET
     declared = declaration_counts.declared + excluded.declared,
     alerts = declaration_counts.alerts + excluded.alerts";
 
-/// A second alert the same day updates the open one (latest values), whether or not
-/// it was handled: the record of the day stays one row.
+/// A second alert the same day updates the day's one row with the latest values and
+/// opens it again if it was handled: a new fever after the call needs a new call.
 const ALERTS_UPSERT: &str = " ON CONFLICT (day, employee_id) DO UPDATE SET
-    temperature = excluded.temperature, symptoms = excluded.symptoms";
+    temperature = excluded.temperature, symptoms = excluded.symptoms, raised_at = excluded.raised_at,
+    handled_at = NULL, handled_by = NULL, handling = NULL";
 
 /// Counter deltas per (day, enterprise) in key order, and the rows that raise alerts.
 type Consequences<'a> = (Vec<((NaiveDate, i64), (i64, i64))>, Vec<&'a NewDeclaration>);

@@ -30,6 +30,9 @@ pub enum Data {
     Own,
     /// Administration data, guarded by a permission (accounts, audit).
     Admin,
+    /// What a signed link (an employee's personal declaration link) opens: the link's
+    /// own record and nothing else, for whoever holds the link.
+    Link,
     /// Data restricted by the account's scope; the name is the kind of record. Every
     /// such route must have an entry in the scope-leak matrix test.
     Scoped(&'static str),

@@ -155,6 +155,14 @@ fn migrate_demo_and_backup() {
     let copy_dir = dir.path().join("restored");
     std::fs::create_dir_all(&copy_dir).unwrap();
     std::fs::copy(&copy, copy_dir.join("fugong.db")).unwrap();
+    // Without its ID-number key file the copy is refused, not silently re-keyed.
+    let o = fugong(&["migrate", "--data", copy_dir.to_str().unwrap()], &[]);
+    assert_clean_failure(&o, "does not match this database");
+    std::fs::copy(
+        dir.path().join("data").join("id-key"),
+        copy_dir.join("id-key"),
+    )
+    .unwrap();
     let o = fugong(&["demo", "--data", copy_dir.to_str().unwrap()], &[]);
     assert_clean_failure(&o, "already holds data");
     let o = fugong(&["backup", copy.to_str().unwrap(), "--data", data], &[]);

@@ -675,7 +675,7 @@ async fn rejected(
         .app
         .store
         .imports()
-        .rejected_xlsx(id, a.principal.user_id)
+        .rejected_xlsx_of(id, a.principal.user_id, "enterprises")
         .await?;
     Ok(xlsx(bytes, "attachment; filename=\"rejected-rows.xlsx\""))
 }

@@ -47,8 +47,8 @@ impl HomePage {
 }
 
 /// Figures for the viewer's scope: enterprises and how many resumed, liaison coverage
-/// at the four levels, requests open and overdue. (The command dashboard of SPEC §3
-/// will grow from here.)
+/// at the four levels, requests open and overdue, today's declarations and the health
+/// alerts still open. (The command dashboard of SPEC §3 will grow from here.)
 async fn glance(
     state: &AppState,
     who: &domain::Principal,
@@ -107,6 +107,18 @@ async fn glance(
         "home.glance_requests_overdue",
         overdue.to_string(),
         "/requests?overdue=true",
+    ));
+    // From the daily counters, not the declarations themselves.
+    let (declared, _, open_alerts) = scoped.declaration_totals(state.app.today()).await?;
+    out.push((
+        "home.glance_declared_today",
+        declared.to_string(),
+        "/declarations",
+    ));
+    out.push((
+        "home.glance_open_alerts",
+        open_alerts.to_string(),
+        "/alerts",
     ));
     Ok(out)
 }

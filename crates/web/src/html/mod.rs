@@ -10,6 +10,7 @@ pub mod liaison;
 mod reference;
 mod request_settings;
 pub mod requests;
+mod workforce;
 
 use crate::auth::{Authenticated, PRE_SESSION_COOKIE};
 use crate::error::{WebError, WebResult};
@@ -33,6 +34,7 @@ pub fn routes() -> Routes {
         .merge(liaison::routes())
         .merge(requests::routes())
         .merge(request_settings::routes())
+        .merge(workforce::routes())
 }
 
 /// One entry of the main navigation: catalogue key and target.
@@ -44,10 +46,14 @@ pub struct NavLink {
 
 /// The main navigation, in order, with the permission an entry needs. A feature adds
 /// its entry here when it has pages.
-const NAV: [(&str, &str, Option<Action>); 11] = [
+const NAV: [(&str, &str, Option<Action>); 14] = [
     ("nav.home", "/", None),
     ("nav.enterprises", "/enterprises", None),
     ("nav.requests", "/requests", None),
+    ("nav.employees", "/employees", None),
+    ("nav.declarations", "/declarations", None),
+    // Alerts are acted on by the enterprise and the community (and officers above).
+    ("nav.alerts", "/alerts", Some(Action::HandleAlerts)),
     ("nav.liaison", "/liaison", None),
     ("nav.mine", "/liaison/mine", Some(Action::LogVisit)),
     ("nav.regions", "/regions", None),

@@ -1,0 +1,205 @@
+//! Declarations benchmark helpers (issue #7), driven by `bench/declarations.sh`:
+//!
+//! - `raw ROWS`: the raw insert rate of the same database (the file in FUGONG_DATA or
+//!   DATABASE_URL) into the same `declarations` table, 10,000 rows per transaction
+//!   (SQLite: multi-row INSERTs of the writer's size; PostgreSQL: one UNNEST
+//!   statement per transaction) — the database limit the HTTP figures are compared to.
+//! - `counts BASE TOKEN DATE N`: the dashboard's counts of a day by enterprise and by
+//!   district through HTTP (N requests each, p50/p99 server round trip), and the same
+//!   counts computed by scanning the day's declarations, for comparison.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Instant;
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 - 1.0) * p) as usize]
+}
+
+enum Pool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+async fn pool() -> Pool {
+    match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => Pool::Postgres(sqlx::PgPool::connect(&url).await.unwrap()),
+        None => {
+            let data = std::env::var("FUGONG_DATA").unwrap();
+            // The server's own settings: WAL, synchronous=FULL.
+            let opts = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(format!("{data}/fugong.db"))
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
+                .foreign_keys(true);
+            Pool::Sqlite(sqlx::SqlitePool::connect_with(opts).await.unwrap())
+        }
+    }
+}
+
+async fn raw(rows: usize) {
+    let pool = pool().await;
+    let day =
+        (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive() - chrono::Duration::days(60);
+    let (max_id, ent): (i64, Vec<(i64, i64)>) = match &pool {
+        Pool::Sqlite(p) => {
+            let v: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT id, enterprise_id FROM employees ORDER BY id")
+                    .fetch_all(p)
+                    .await
+                    .unwrap();
+            (v.len() as i64, v)
+        }
+        Pool::Postgres(p) => {
+            let v: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT id, enterprise_id FROM employees ORDER BY id")
+                    .fetch_all(p)
+                    .await
+                    .unwrap();
+            (v.len() as i64, v)
+        }
+    };
+    let rows = rows.min(max_id as usize);
+    // Random employees, like the HTTP load (xorshift, fixed seed).
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut pick = Vec::with_capacity(rows);
+    let mut seen = std::collections::HashSet::new();
+    while pick.len() < rows {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let i = (x % ent.len() as u64) as usize;
+        if seen.insert(i) {
+            pick.push(ent[i]);
+        }
+    }
+    let started = Instant::now();
+    for chunk in pick.chunks(10_000) {
+        match &pool {
+            Pool::Sqlite(p) => {
+                let mut tx = p.begin().await.unwrap();
+                for part in chunk.chunks(26) {
+                    let marks: Vec<String> = (0..part.len())
+                        .map(|i| {
+                            let b = i * 4;
+                            format!(
+                                "(${}, ${}, ${}, ${}, 0, '', FALSE, 'api', 0)",
+                                b + 1,
+                                b + 2,
+                                b + 3,
+                                b + 4
+                            )
+                        })
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO declarations (day, employee_id, enterprise_id, temperature, symptoms, location, alert, source, declared_at) VALUES {}",
+                        marks.join(", ")
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (e, en) in part {
+                        q = q.bind(day).bind(*e).bind(*en).bind(365i64);
+                    }
+                    q.execute(&mut *tx).await.unwrap();
+                }
+                tx.commit().await.unwrap();
+            }
+            Pool::Postgres(p) => {
+                sqlx::query(
+                    "INSERT INTO declarations (day, employee_id, enterprise_id, temperature, symptoms, location, alert, source, declared_at)
+                     SELECT $1, e, en, 365, 0, '', FALSE, 'api', 0 FROM UNNEST($2::bigint[], $3::bigint[]) AS u (e, en)",
+                )
+                .bind(day)
+                .bind(chunk.iter().map(|c| c.0).collect::<Vec<_>>())
+                .bind(chunk.iter().map(|c| c.1).collect::<Vec<_>>())
+                .execute(p)
+                .await
+                .unwrap();
+            }
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "RAW rows={rows} seconds={secs:.2} rows_per_s={:.0}",
+        rows as f64 / secs
+    );
+    // Leave the database as it was.
+    match &pool {
+        Pool::Sqlite(p) => {
+            sqlx::query("DELETE FROM declarations WHERE day = $1")
+                .bind(day)
+                .execute(p)
+                .await
+                .unwrap();
+        }
+        Pool::Postgres(p) => {
+            sqlx::query("DELETE FROM declarations WHERE day = $1")
+                .bind(day)
+                .execute(p)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn counts(base: &str, token: &str, date: &str, n: usize) {
+    let client = reqwest::Client::new();
+    for by in ["enterprise", "district"] {
+        let mut lat = Vec::new();
+        let mut items = 0;
+        for _ in 0..n {
+            let t = Instant::now();
+            let v: serde_json::Value = client
+                .get(format!(
+                    "{base}/api/v1/declarations/counts?date={date}&by={by}"
+                ))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            lat.push(t.elapsed().as_secs_f64() * 1000.0);
+            items = v["items"].as_array().map(Vec::len).unwrap_or(0);
+        }
+        println!(
+            "COUNTS by={by} groups={items} p50_ms={:.2} p99_ms={:.2}",
+            pct(&mut lat, 0.5),
+            pct(&mut lat, 0.99)
+        );
+    }
+    // The same answer by scanning the day's declarations (what the counters avoid).
+    let pool = pool().await;
+    let day: chrono::NaiveDate = date.parse().unwrap();
+    let mut lat = Vec::new();
+    let mut groups = 0;
+    for _ in 0..5.min(n) {
+        let t = Instant::now();
+        let sql = "SELECT enterprise_id, COUNT(*), SUM(CASE WHEN alert THEN 1 ELSE 0 END) FROM declarations WHERE day = $1 GROUP BY enterprise_id";
+        groups = match &pool {
+            Pool::Sqlite(p) => sqlx::query(sql).bind(day).fetch_all(p).await.unwrap().len(),
+            Pool::Postgres(p) => sqlx::query(sql).bind(day).fetch_all(p).await.unwrap().len(),
+        };
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!("SCAN groups={groups} p50_ms={:.2}", pct(&mut lat, 0.5));
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("raw") => raw(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(200_000)).await,
+        Some("counts") => {
+            counts(
+                &args[2],
+                &args[3],
+                &args[4],
+                args.get(5).and_then(|n| n.parse().ok()).unwrap_or(50),
+            )
+            .await
+        }
+        _ => eprintln!("usage: bench_declarations raw ROWS | counts BASE TOKEN DATE N"),
+    }
+}
