@@ -197,7 +197,12 @@ async fn connect_sqlite(path: &Path) -> StoreResult<Db> {
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true)
-        .pragma("temp_store", "memory");
+        .pragma("temp_store", "memory")
+        // Pages are read through a memory map and a bigger cache instead of one read()
+        // per page: at city scale the declaration writer's random keys otherwise spend
+        // much of its time copying pages from the kernel (see BENCHMARKS.md).
+        .pragma("mmap_size", "1073741824")
+        .pragma("cache_size", "-32768");
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(10))

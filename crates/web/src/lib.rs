@@ -36,14 +36,14 @@ pub struct WebSettings {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub app: App,
+    pub app: Arc<App>,
     pub settings: Arc<WebSettings>,
 }
 
 impl AppState {
     pub fn new(app: App, settings: WebSettings) -> Self {
         Self {
-            app,
+            app: Arc::new(app),
             settings: Arc::new(settings),
         }
     }

@@ -485,6 +485,28 @@ async fn declarations_upsert_batch_and_alerts(app: TestApp) {
         app.app.handle_alert(&principal, alert.id, "again").await,
         Err(app::AppError::Refused("alert_already_handled"))
     ));
+    // A new fever the same day after the call opens the alert again.
+    let (_, r) = api_post(
+        &app,
+        &firm,
+        "/api/v1/declarations",
+        &json!({"employee_id": e1, "temperature": 38.4}),
+    )
+    .await;
+    assert_eq!(r["accepted"], 1);
+    let (open, _) = app
+        .app
+        .store
+        .scoped(&principal)
+        .alerts(&store::declarations::AlertFilter {
+            open_only: true,
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let again = open.iter().find(|a| a.id == alert.id).expect("reopened");
+    assert_eq!((again.temperature, again.handled_at), (384, None));
 }
 both!(declarations_upsert_batch_and_alerts, Options { demo: true });
 
