@@ -104,6 +104,8 @@ CREATE TABLE health_alerts (
 );
 CREATE INDEX health_alerts_enterprise ON health_alerts (enterprise_id, handled_at);
 CREATE INDEX health_alerts_community ON health_alerts (community, handled_at);
+-- "Open alerts" counts and lists: the open ones are few among a season's alerts.
+CREATE INDEX health_alerts_open ON health_alerts (handled_at, enterprise_id);
 
 -- A long import's progress, readable by any instance while the one that runs it works.
 CREATE TABLE import_jobs (

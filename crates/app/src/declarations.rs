@@ -323,3 +323,225 @@ impl App {
             .await?)
     }
 }
+
+/// The columns of the declaration sheet (download, fill in, upload).
+pub const SHEET_COLUMNS: [&str; 7] = [
+    "员工编号",
+    "姓名",
+    "部门",
+    "日期",
+    "体温",
+    "症状",
+    "当前所在地",
+];
+
+/// Chinese symptom names accepted in a sheet (and written in the template row).
+pub const SYMPTOM_ZH: [(domain::workforce::Symptom, &str); 7] = {
+    use domain::workforce::Symptom::*;
+    [
+        (Cough, "咳嗽"),
+        (SoreThroat, "咽痛"),
+        (Fatigue, "乏力"),
+        (ShortBreath, "呼吸困难"),
+        (Diarrhoea, "腹泻"),
+        (LossOfSmell, "嗅觉或味觉减退"),
+        (Other, "其他不适"),
+    ]
+};
+
+/// A sheet's item with its spreadsheet row.
+type RowItem = (usize, DeclarationItem);
+
+/// What an uploaded sheet of declarations did.
+#[derive(Debug, Clone, Default)]
+pub struct SheetReport {
+    pub accepted: usize,
+    /// Rows left empty (no temperature): not declared, not an error.
+    pub skipped: usize,
+    pub rejected: Vec<crate::enterprises::RowProblem>,
+}
+
+impl App {
+    /// The enterprise's roster as a sheet to fill in for `day`: one row per employee
+    /// (those not yet declared that day first), temperatures empty.
+    pub async fn declaration_sheet(
+        &self,
+        who: &Principal,
+        enterprise_id: i64,
+        day: NaiveDate,
+    ) -> AppResult<Vec<u8>> {
+        if !who.can(Action::EditEmployees) {
+            return Err(AppError::Forbidden);
+        }
+        let scoped = self.store.scoped(who);
+        scoped.writable_enterprise(enterprise_id).await?;
+        let (mut rows, _) = scoped
+            .employees(&store::workforce::EmployeeFilter {
+                enterprise_id: Some(enterprise_id),
+                day: Some(day),
+                limit: 200_000,
+                ..Default::default()
+            })
+            .await?;
+        rows.retain(|r| r.return_status != "left");
+        rows.sort_by_key(|r| {
+            (
+                r.temperature.is_some(),
+                r.department.clone(),
+                r.name.clone(),
+            )
+        });
+        let data: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id.to_string(),
+                    r.name.clone(),
+                    r.department.clone(),
+                    day.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]
+            })
+            .collect();
+        crate::excel::workbook("健康申报", &SHEET_COLUMNS, &data)
+    }
+
+    /// Declarations from a filled-in sheet: rows without a temperature are skipped,
+    /// every bad row is reported with its row, column and reason, good rows are kept
+    /// (written like any other declarations, a thousand at a time).
+    pub async fn import_declarations(
+        &self,
+        who: &Principal,
+        enterprise_id: i64,
+        bytes: &[u8],
+    ) -> AppResult<SheetReport> {
+        use crate::enterprises::RowProblem;
+        if !who.can(Action::EditEmployees) {
+            return Err(AppError::Forbidden);
+        }
+        self.store
+            .scoped(who)
+            .writable_enterprise(enterprise_id)
+            .await?;
+        let (headers, rows) = crate::enterprises::read_sheet(bytes)?;
+        let col = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim().trim_end_matches('*').trim() == name)
+        };
+        let (Some(id_col), Some(t_col)) = (col("员工编号"), col("体温")) else {
+            return Err(Invalid::new("file", "missing_column").into());
+        };
+        let (day_col, s_col, l_col) = (col("日期"), col("症状"), col("当前所在地"));
+        let mut report = SheetReport::default();
+        let mut items: Vec<(usize, DeclarationItem)> = Vec::new();
+        let cell = |cells: &[String], i: Option<usize>| {
+            i.and_then(|i| cells.get(i))
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default()
+        };
+        for (row, cells) in &rows {
+            let temperature = cell(cells, Some(t_col));
+            if temperature.is_empty() {
+                report.skipped += 1;
+                continue;
+            }
+            let problem = |field: &'static str, column: &str, code: &'static str| RowProblem {
+                row: *row,
+                column: column.to_owned(),
+                field,
+                code,
+            };
+            let Ok(employee_id) = cell(cells, Some(id_col)).parse::<i64>() else {
+                report
+                    .rejected
+                    .push(problem("employee_id", "员工编号", "employee_unknown"));
+                continue;
+            };
+            let t = match domain::Temperature::parse(&temperature) {
+                Ok(t) => t,
+                Err(e) => {
+                    report.rejected.push(problem("temperature", "体温", e.code));
+                    continue;
+                }
+            };
+            let mut symptoms = Vec::new();
+            let mut bad_symptom = false;
+            for s in cell(cells, s_col)
+                .split([',', '，', '、', ';', '；', ' '])
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && *s != "无")
+            {
+                match SYMPTOM_ZH.iter().find(|(_, z)| *z == s) {
+                    Some((code, _)) => symptoms.push(code.as_str().to_owned()),
+                    None if domain::workforce::Symptom::parse(s).is_ok() => {
+                        symptoms.push(s.to_owned())
+                    }
+                    None => bad_symptom = true,
+                }
+            }
+            if bad_symptom {
+                report
+                    .rejected
+                    .push(problem("symptoms", "症状", "symptom_unknown"));
+                continue;
+            }
+            let date = match crate::workforce::parse_day("date", &cell(cells, day_col)) {
+                Ok(d) => d.map(|d| d.to_string()).unwrap_or_default(),
+                Err(e) => {
+                    report.rejected.push(problem("date", "日期", e.code));
+                    continue;
+                }
+            };
+            items.push((
+                *row,
+                DeclarationItem {
+                    employee_id,
+                    date,
+                    temperature: Some(t.tenths() as f64 / 10.0),
+                    symptoms,
+                    location: cell(cells, l_col),
+                },
+            ));
+        }
+        for chunk in items.chunks(MAX_ITEMS) {
+            // Only this enterprise's employees: an id from another sheet is refused.
+            let ids: Vec<i64> = chunk.iter().map(|(_, i)| i.employee_id).collect();
+            let owners = self.declarable(Some(who), &ids).await?;
+            let (ours, foreign): (Vec<RowItem>, Vec<RowItem>) = chunk
+                .iter()
+                .cloned()
+                .partition(|(_, i)| owners.get(&i.employee_id) == Some(&enterprise_id));
+            for (row, _) in foreign {
+                report.rejected.push(RowProblem {
+                    row,
+                    column: "员工编号".to_owned(),
+                    field: "employee_id",
+                    code: "employee_unknown",
+                });
+            }
+            let batch: Vec<DeclarationItem> = ours.iter().map(|(_, i)| i.clone()).collect();
+            let (accepted, errors) = self.declare(Some(who), &batch, "import").await?;
+            report.accepted += accepted;
+            for e in errors {
+                report.rejected.push(RowProblem {
+                    row: ours[e.index].0,
+                    column: match e.field {
+                        "date" => "日期",
+                        "temperature" => "体温",
+                        "symptoms" => "症状",
+                        "location" => "当前所在地",
+                        _ => "员工编号",
+                    }
+                    .to_owned(),
+                    field: e.field,
+                    code: e.code,
+                });
+            }
+        }
+        report.rejected.sort_by_key(|p| p.row);
+        Ok(report)
+    }
+}

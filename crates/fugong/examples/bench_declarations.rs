@@ -5,7 +5,10 @@
 //!   rows per transaction, plain INSERTs without counters or alerts. SQLite: two ways,
 //!   multi-row VALUES (26 rows a statement) and one json_each statement per
 //!   transaction, and the better is the limit; PostgreSQL: one UNNEST statement per
-//!   transaction. The HTTP figures are divided by this.
+//!   transaction from four connections at once (as the server's four writers). The
+//!   HTTP figures are divided by this.
+//! - `sheet ROWS FILE`: an employee import workbook of ROWS valid, distinct people
+//!   (for timing `fugong import employees` at 100,000 rows).
 //! - `counts BASE TOKEN DATE N`: the dashboard's counts of a day by enterprise and by
 //!   district through HTTP (N requests each, p50/p99 server round trip), and the same
 //!   counts computed by scanning the day's declarations, for comparison.
@@ -39,6 +42,13 @@ async fn pool() -> Pool {
                 .pragma("cache_size", "-32768");
             Pool::Sqlite(sqlx::SqlitePool::connect_with(opts).await.unwrap())
         }
+    }
+}
+
+fn pool_clone(p: &Pool) -> Pool {
+    match p {
+        Pool::Sqlite(p) => Pool::Sqlite(p.clone()),
+        Pool::Postgres(p) => Pool::Postgres(p.clone()),
     }
 }
 
@@ -105,8 +115,28 @@ async fn raw(rows: usize) {
     for (m, method) in methods.iter().enumerate() {
         let day = day - chrono::Duration::days(m as i64);
         let started = Instant::now();
-        for chunk in pick.chunks(10_000) {
-            insert(&pool, method, day, chunk).await;
+        // PostgreSQL takes writers in parallel (the server runs four): so does the
+        // raw measurement. SQLite has one writer at a time.
+        let writers = if *method == "unnest" { 4 } else { 1 };
+        let shared = std::sync::Arc::new(pool_clone(&pool));
+        let parts: Vec<Vec<(i64, i64)>> = pick
+            .chunks(pick.len().div_ceil(writers))
+            .map(<[(i64, i64)]>::to_vec)
+            .collect();
+        let mut tasks = Vec::new();
+        for part in parts {
+            let (pool, method) = (shared.clone(), method.to_string());
+            tasks.push(tokio::spawn(async move {
+                for chunk in part.chunks(10_000) {
+                    // In key order, as the server's writer sends each group.
+                    let mut chunk = chunk.to_vec();
+                    chunk.sort_unstable();
+                    insert(&pool, &method, day, &chunk).await;
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
         }
         let secs = started.elapsed().as_secs_f64();
         let rate = rows as f64 / secs;
@@ -228,9 +258,43 @@ async fn counts(base: &str, token: &str, date: &str, n: usize) {
             pct(&mut lat, 0.99)
         );
     }
+    // The store's query alone (what a dashboard page spends), in process.
+    let target = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => store::DbTarget::Postgres(url),
+        None => store::DbTarget::SqliteFile(
+            std::path::PathBuf::from(std::env::var("FUGONG_DATA").unwrap()).join("fugong.db"),
+        ),
+    };
+    let db = store::Store::open(&target).await.unwrap();
+    let day: chrono::NaiveDate = date.parse().unwrap();
+    for by in ["enterprise", "district"] {
+        let mut lat = Vec::new();
+        let mut groups = 0;
+        for _ in 0..n {
+            let t = Instant::now();
+            let rows = if by == "enterprise" {
+                db.system()
+                    .declaration_counts_by_enterprise(day)
+                    .await
+                    .unwrap()
+            } else {
+                db.system()
+                    .declaration_counts_by_district(day)
+                    .await
+                    .unwrap()
+            };
+            lat.push(t.elapsed().as_secs_f64() * 1000.0);
+            groups = rows.len();
+        }
+        println!(
+            "QUERY by={by} groups={groups} p50_ms={:.2} p99_ms={:.2}",
+            pct(&mut lat, 0.5),
+            pct(&mut lat, 0.99)
+        );
+    }
+    db.close().await;
     // The same answer by scanning the day's declarations (what the counters avoid).
     let pool = pool().await;
-    let day: chrono::NaiveDate = date.parse().unwrap();
     let mut lat = Vec::new();
     let mut groups = 0;
     for _ in 0..5.min(n) {
@@ -245,11 +309,46 @@ async fn counts(base: &str, token: &str, date: &str, n: usize) {
     println!("SCAN groups={groups} p50_ms={:.2}", pct(&mut lat, 0.5));
 }
 
+/// An import workbook of `rows` people with valid, distinct resident ID numbers.
+fn sheet(rows: usize, file: &str) {
+    let headers: Vec<&str> = app::workforce::COLUMNS.iter().map(|c| c.1).collect();
+    let base = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+    let data: Vec<Vec<String>> = (0..rows)
+        .map(|i| {
+            let birth = base + chrono::Duration::days((i / 900) as i64);
+            let id = domain::ResidentId::with_check(&format!(
+                "430405{}{:03}",
+                birth.format("%Y%m%d"),
+                i % 900 + 100
+            ))
+            .unwrap();
+            let mut row = vec![String::new(); headers.len()];
+            row[0] = format!("员工{i}");
+            row[1] = id;
+            row[2] = format!("139{:08}", i);
+            row[5] = "湖南省".into();
+            row[6] = "衡阳市".into();
+            row[10] = "生产部".into();
+            row[12] = "已在岗".into();
+            row[13] = "2020-01-20".into();
+            row[14] = "2020-02-08".into();
+            row
+        })
+        .collect();
+    std::fs::write(
+        file,
+        app::excel::workbook("员工档案", &headers, &data).unwrap(),
+    )
+    .unwrap();
+    println!("SHEET rows={rows} file={file}");
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
         Some("raw") => raw(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(200_000)).await,
+        Some("sheet") => sheet(args[2].parse().unwrap(), &args[3]),
         Some("counts") => {
             counts(
                 &args[2],
@@ -259,6 +358,8 @@ async fn main() {
             )
             .await
         }
-        _ => eprintln!("usage: bench_declarations raw ROWS | counts BASE TOKEN DATE N"),
+        _ => eprintln!(
+            "usage: bench_declarations raw ROWS | sheet ROWS FILE | counts BASE TOKEN DATE N"
+        ),
     }
 }

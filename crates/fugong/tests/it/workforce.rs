@@ -557,6 +557,104 @@ async fn concurrent_declarations_are_all_kept(app: TestApp) {
 }
 both!(concurrent_declarations_are_all_kept, Options { demo: true });
 
+/// The enterprise downloads the day's roster, fills it in and uploads it: good rows
+/// are declared (a fever raises its alert), empty rows skipped, bad rows explained.
+async fn declarations_by_sheet(app: TestApp) {
+    let s = app.session("enterprise_demo").await;
+    let bytes = app
+        .get_as(&s, "/declarations/sheet?enterprise_id=1", &[])
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let (headers, rows) = app::enterprises::read_sheet(&bytes).unwrap();
+    assert_eq!(headers, app::declarations::SHEET_COLUMNS);
+    assert!(rows.len() >= 50);
+    // Not yet declared today come first.
+    let ids: Vec<i64> = rows
+        .iter()
+        .take(4)
+        .map(|(_, c)| c[0].parse().unwrap())
+        .collect();
+    for id in &ids {
+        assert!(
+            app.app
+                .store
+                .declarations()
+                .of(*id, app.app.today())
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    let mut filled: Vec<Vec<String>> = rows.iter().map(|(_, c)| c.clone()).collect();
+    filled[0][4] = "36.6".into();
+    filled[1][4] = "38.2".into();
+    filled[1][5] = "咳嗽、乏力".into();
+    filled[2][4] = "99".into();
+    filled[3][4] = "36.5".into();
+    filled[3][5] = "打喷嚏".into();
+    let upload =
+        app::excel::workbook("健康申报", &app::declarations::SHEET_COLUMNS, &filled).unwrap();
+    let part = reqwest::multipart::Part::bytes(upload).file_name("d.xlsx");
+    let res = app
+        .client
+        .post(app.url(&format!(
+            "/declarations/import?enterprise_id=1&_csrf={}",
+            s.csrf
+        )))
+        .header("cookie", s.cookie())
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("已保存 2 条申报"), "{html}");
+    assert!(
+        html.contains(&format!("{} 行未填体温", filled.len() - 4)),
+        "{html}"
+    );
+    assert!(
+        html.contains("第 4 行") && html.contains("体温应在"),
+        "{html}"
+    );
+    assert!(
+        html.contains("第 5 行") && html.contains("症状不在可选范围内"),
+        "{html}"
+    );
+    let today = app.app.today();
+    let d = app
+        .app
+        .store
+        .declarations()
+        .of(ids[1], today)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (d.temperature, d.alert, d.source.as_str()),
+        (382, true, "import")
+    );
+    assert_eq!(
+        domain::Symptoms::from_bits(d.symptoms).list(),
+        [
+            domain::workforce::Symptom::Cough,
+            domain::workforce::Symptom::Fatigue
+        ]
+    );
+    assert!(
+        app.app
+            .store
+            .declarations()
+            .of(ids[2], today)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+both!(declarations_by_sheet, Options { demo: true });
+
 /// Scope probes of the API routes (called by the scope-leak matrix).
 pub(crate) async fn probe(app: &TestApp, _fx: &Fixture, path: &str) {
     let duanzhou = token(app, "duanzhou_officer").await;

@@ -395,6 +395,66 @@ pub(crate) async fn probe(app: &TestApp, fx: &Fixture, path: &str) {
                 .unwrap();
             assert_eq!(before, after, "nothing declared for a foreign employee");
         }
+        "/declarations/sheet" => {
+            let q = format!("{path}?enterprise_id={}", foreign.enterprise_id);
+            assert_eq!(
+                app.get_as(&fx.duanzhou, &q, &[]).await.status(),
+                StatusCode::NOT_FOUND
+            );
+            let bytes = app.get_as(&fx.sihui, &q, &[]).await.bytes().await.unwrap();
+            let (_, rows) = app::enterprises::read_sheet(&bytes).unwrap();
+            assert!(rows.iter().any(|(_, c)| c[0] == foreign.id.to_string()));
+        }
+        "/declarations/import" => {
+            let sheet = app::excel::workbook(
+                "健康申报",
+                &app::declarations::SHEET_COLUMNS,
+                &[vec![
+                    foreign.id.to_string(),
+                    foreign.name.clone(),
+                    String::new(),
+                    String::new(),
+                    "39.5".into(),
+                    String::new(),
+                    String::new(),
+                ]],
+            )
+            .unwrap();
+            let before = app
+                .app
+                .store
+                .declarations()
+                .of(foreign.id, app.app.today())
+                .await
+                .unwrap();
+            for (enterprise, expect) in [
+                (fx.in_duanzhou.id, StatusCode::UNPROCESSABLE_ENTITY),
+                (foreign.enterprise_id, StatusCode::NOT_FOUND),
+            ] {
+                let url = format!(
+                    "{path}?enterprise_id={enterprise}&_csrf={}",
+                    fx.duanzhou.csrf
+                );
+                let part = reqwest::multipart::Part::bytes(sheet.clone()).file_name("d.xlsx");
+                let res = app
+                    .client
+                    .post(app.url(&url))
+                    .header("cookie", fx.duanzhou.cookie())
+                    .multipart(reqwest::multipart::Form::new().part("file", part))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), expect, "{url}");
+            }
+            let after = app
+                .app
+                .store
+                .declarations()
+                .of(foreign.id, app.app.today())
+                .await
+                .unwrap();
+            assert_eq!(before, after, "nothing declared for a foreign employee");
+        }
         "/alerts" => {
             declare(app, foreign.id, 38.6).await;
             let html = text(app.get_as(&fx.duanzhou, "/alerts?state=all", &[]).await).await;

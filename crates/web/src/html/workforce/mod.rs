@@ -9,6 +9,7 @@ mod declarations;
 mod employees;
 mod import;
 mod personal;
+mod sheet;
 
 use crate::AppState;
 use crate::error::{WebError, WebResult};
@@ -131,6 +132,20 @@ pub fn routes() -> Routes {
             edit,
             Data::Scoped("employee"),
             get(declarations::entry).post(declarations::submit_entry),
+        )
+        .add(
+            "/declarations/sheet",
+            "GET",
+            edit,
+            Data::Scoped("employee"),
+            get(sheet::download),
+        )
+        .add(
+            "/declarations/import",
+            "POST",
+            edit,
+            Data::Scoped("employee"),
+            post(sheet::upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .add(
             "/alerts",
