@@ -36,7 +36,7 @@ engine() {
   export TOKEN=$token LO=1 HI=1000000
   echo "single:  $(wrk -t2 -c64 -d${DURATION}s --timeout 10s -s bench/declarations_single.lua http://127.0.0.1:$PORT | grep RESULT)"
   echo "batch:   $(wrk -t1 -c4 -d${DURATION}s --timeout 30s -s bench/declarations_batch.lua http://127.0.0.1:$PORT | grep RESULT)"
-  echo "server peak memory: $(grep VmHWM /proc/$pid/status)"
+  echo "server peak memory: $(grep VmHWM /proc/$pid/status), now $(grep RssAnon /proc/$pid/status)"
   local yesterday; yesterday=$(TZ=Asia/Shanghai date -d yesterday +%F)
   $EX counts http://127.0.0.1:$PORT "$token" "$yesterday" 50
   kill $pid; wait $pid 2>/dev/null || true
