@@ -98,3 +98,51 @@ pub fn rejected_rows(
         .collect();
     workbook("未导入的行", &all, &rows)
 }
+
+/// A spreadsheet column: field name, Chinese header, required, maximum length.
+pub type Column = (&'static str, &'static str, bool, usize);
+
+/// An import template: the header row (required columns marked `*`), one sample row,
+/// and a notes sheet saying for each column whether it is required, its maximum
+/// length and how to fill it (`notes` by field name).
+pub fn template(
+    sheet: &str,
+    columns: &[Column],
+    sample: Vec<String>,
+    notes: &[(&str, &str)],
+) -> AppResult<Vec<u8>> {
+    let headers: Vec<String> = columns
+        .iter()
+        .map(|(_, h, req, _)| {
+            if *req {
+                format!("{h}*")
+            } else {
+                (*h).to_owned()
+            }
+        })
+        .collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let notes: Vec<Vec<String>> = columns
+        .iter()
+        .map(|(field, header, req, max)| {
+            let note = notes
+                .iter()
+                .find(|(f, _)| f == field)
+                .map_or("", |(_, n)| *n);
+            vec![
+                (*header).to_owned(),
+                if *req { "必填" } else { "选填" }.to_owned(),
+                max.to_string(),
+                note.to_owned(),
+            ]
+        })
+        .collect();
+    workbook_sheets(&[
+        (sheet, &headers, &[sample]),
+        (
+            "填写说明",
+            &["列名", "是否必填", "最大长度", "说明"],
+            &notes,
+        ),
+    ])
+}

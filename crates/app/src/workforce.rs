@@ -703,17 +703,6 @@ impl App {
 
 /// The import template: headers (required ones marked *), one sample row, notes.
 pub fn template() -> AppResult<Vec<u8>> {
-    let headers: Vec<String> = COLUMNS
-        .iter()
-        .map(|(_, h, req, _)| {
-            if *req {
-                format!("{h}*")
-            } else {
-                (*h).to_owned()
-            }
-        })
-        .collect();
-    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
     let sample_id = ResidentId::with_check("44120219900307123").unwrap_or_default();
     let sample: Vec<String> = [
         "张三",
@@ -767,30 +756,7 @@ pub fn template() -> AppResult<Vec<u8>> {
         ("fever_or_cough", "是 / 否。"),
         ("isolation_kind", "居家 / 集中；未隔离留空。"),
     ];
-    let notes: Vec<Vec<String>> = COLUMNS
-        .iter()
-        .map(|(name, header, req, max)| {
-            let note = notes_text
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, t)| *t)
-                .unwrap_or("");
-            vec![
-                (*header).to_owned(),
-                if *req { "必填" } else { "选填" }.to_owned(),
-                max.to_string(),
-                note.to_owned(),
-            ]
-        })
-        .collect();
-    crate::excel::workbook_sheets(&[
-        ("员工档案", &headers, &[sample]),
-        (
-            "填写说明",
-            &["列名", "是否必填", "最大长度", "说明"],
-            &notes,
-        ),
-    ])
+    crate::excel::template("员工档案", &COLUMNS, sample, &notes_text)
 }
 
 /// The rejected rows as a workbook: the original cells plus a column of reasons.

@@ -270,37 +270,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .await
                 .map_err(explain)?;
             eprintln!();
-            let t = web::i18n::messages(domain::Lang::ZhCn);
-            println!(
-                "{}: {} added, {} updated, {} unchanged, {} rows rejected ({:.1} s)",
-                file.display(),
-                report.inserted,
-                report.updated,
-                report.unchanged,
-                report.rejected_rows.len(),
-                started.elapsed().as_secs_f64()
-            );
-            for p in report.rejected.iter().take(20) {
-                println!(
-                    "  row {} {}: {} ({})",
-                    p.row,
-                    p.column,
-                    t.error(p.code),
-                    p.code
-                );
-            }
-            if report.rejected.len() > 20 {
-                println!("  … {} more", report.rejected.len() - 20);
-            }
-            if !report.rejected_rows.is_empty() {
-                let out = file.with_extension("rejected.xlsx");
-                let xlsx = app::enterprises::rejected_workbook(&report, &|c| t.error(c).to_owned())
-                    .map_err(explain)?;
-                std::fs::write(&out, xlsx)
-                    .with_context(|| format!("cannot write {}", out.display()))?;
-                println!("rejected rows with reasons: {}", out.display());
-            }
-            Ok(())
+            let unchanged = format!(", {} unchanged", report.unchanged);
+            print_import_report(
+                &file,
+                &report,
+                &unchanged,
+                started,
+                app::enterprises::rejected_workbook,
+            )
         }
         Command::Import(ImportCommand::Employees { file, enterprise }) => {
             let prepared = fugong::prepare(&config, clock, false).await?;
@@ -313,37 +290,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .await
                 .map_err(explain)?;
             eprintln!();
-            let t = web::i18n::messages(domain::Lang::ZhCn);
-            println!(
-                "{}: {} added, {} updated, {} rows rejected ({:.1} s)",
-                file.display(),
-                report.inserted,
-                report.updated,
-                report.rejected_rows.len(),
-                started.elapsed().as_secs_f64()
-            );
-            for p in report.rejected.iter().take(20) {
-                println!(
-                    "  row {} {}: {} ({})",
-                    p.row,
-                    p.column,
-                    t.error(p.code),
-                    p.code
-                );
-            }
-            if report.rejected.len() > 20 {
-                println!("  … {} more", report.rejected.len() - 20);
-            }
-            if !report.rejected_rows.is_empty() {
-                // The operator's own file beside the input: not sealed (it is theirs).
-                let out = file.with_extension("rejected.xlsx");
-                let xlsx = app::workforce::rejected_workbook(&report, &|c| t.error(c).to_owned())
-                    .map_err(explain)?;
-                std::fs::write(&out, xlsx)
-                    .with_context(|| format!("cannot write {}", out.display()))?;
-                println!("rejected rows with reasons: {}", out.display());
-            }
-            Ok(())
+            // The rejected rows go to the operator's own file beside the input, not
+            // sealed: it is theirs, like the input.
+            print_import_report(
+                &file,
+                &report,
+                "",
+                started,
+                app::workforce::rejected_workbook,
+            )
         }
         Command::Keys(KeysCommand::Rotate) => {
             let path = config.id_key_path();
@@ -478,6 +433,49 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The rejected rows of an import as a workbook, with reasons in the given words.
+type RejectedWorkbook =
+    fn(&app::enterprises::ImportReport, &dyn Fn(&str) -> String) -> app::AppResult<Vec<u8>>;
+
+/// An import's outcome on the terminal: counts, the first 20 problems in Chinese, and
+/// the rejected rows written to `FILE.rejected.xlsx`.
+fn print_import_report(
+    file: &std::path::Path,
+    report: &app::enterprises::ImportReport,
+    extra: &str,
+    started: std::time::Instant,
+    rejected_workbook: RejectedWorkbook,
+) -> anyhow::Result<()> {
+    let t = web::i18n::messages(domain::Lang::ZhCn);
+    println!(
+        "{}: {} added, {} updated{extra}, {} rows rejected ({:.1} s)",
+        file.display(),
+        report.inserted,
+        report.updated,
+        report.rejected_rows.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for p in report.rejected.iter().take(20) {
+        println!(
+            "  row {} {}: {} ({})",
+            p.row,
+            p.column,
+            t.error(p.code),
+            p.code
+        );
+    }
+    if report.rejected.len() > 20 {
+        println!("  … {} more", report.rejected.len() - 20);
+    }
+    if !report.rejected_rows.is_empty() {
+        let out = file.with_extension("rejected.xlsx");
+        let xlsx = rejected_workbook(report, &|c| t.error(c).to_owned()).map_err(explain)?;
+        std::fs::write(&out, xlsx).with_context(|| format!("cannot write {}", out.display()))?;
+        println!("rejected rows with reasons: {}", out.display());
+    }
+    Ok(())
 }
 
 /// A one-line progress bar on stderr: `[#####.....] 12000/20000`.

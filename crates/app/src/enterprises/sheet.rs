@@ -122,17 +122,6 @@ const NOTES: [(&str, &str); 17] = [
 
 /// The import template: headers (required ones marked *), one sample row, notes.
 pub fn template() -> AppResult<Vec<u8>> {
-    let headers: Vec<String> = COLUMNS
-        .iter()
-        .map(|(_, h, req, _)| {
-            if *req {
-                format!("{h}*")
-            } else {
-                (*h).to_owned()
-            }
-        })
-        .collect();
-    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
     let sample_uscc = Uscc::with_check("91441202MA4UABCD1")
         .map(|u| u.to_string())
         .unwrap_or_default();
@@ -158,30 +147,7 @@ pub fn template() -> AppResult<Vec<u8>> {
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    let notes: Vec<Vec<String>> = NOTES
-        .iter()
-        .map(|(field, note)| {
-            let (_, header, req, max) = COLUMNS
-                .iter()
-                .find(|c| c.0 == *field)
-                .copied()
-                .unwrap_or(("", "", false, 0));
-            vec![
-                header.to_owned(),
-                if req { "必填" } else { "选填" }.to_owned(),
-                max.to_string(),
-                (*note).to_owned(),
-            ]
-        })
-        .collect();
-    crate::excel::workbook_sheets(&[
-        ("企业名录", &headers, &[sample]),
-        (
-            "填写说明",
-            &["列名", "是否必填", "最大长度", "说明"],
-            &notes,
-        ),
-    ])
+    crate::excel::template("企业名录", &COLUMNS, sample, &NOTES)
 }
 
 /// The rejected rows as a workbook: the original cells plus a column of reasons.

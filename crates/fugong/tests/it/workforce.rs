@@ -9,17 +9,30 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use store::workforce::{EmployeeFilter, EmployeeRow};
 
-/// A bearer token for a demo account.
-pub(crate) async fn token(app: &TestApp, username: &str) -> String {
+/// A demo account's id.
+pub(crate) async fn user_id(app: &TestApp, username: &str) -> i64 {
     let user = app
         .app
         .store
         .accounts()
         .by_username(username)
         .await
-        .unwrap()
         .unwrap();
-    app.app.create_token(None, user.id, "test").await.unwrap().1
+    user.unwrap().id
+}
+
+/// A demo account as the use cases see it.
+pub(crate) async fn principal(app: &TestApp, username: &str) -> domain::Principal {
+    app.app
+        .principal(user_id(app, username).await)
+        .await
+        .unwrap()
+}
+
+/// A bearer token for a demo account.
+pub(crate) async fn token(app: &TestApp, username: &str) -> String {
+    let id = user_id(app, username).await;
+    app.app.create_token(None, id, "test").await.unwrap().1
 }
 
 pub(crate) async fn api_get(app: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
@@ -68,7 +81,7 @@ pub(crate) async fn employees_in(app: &TestApp, enterprise_id: Option<i64>) -> V
 }
 
 /// A valid resident ID number from 17 digits.
-fn id_number(first17: &str) -> String {
+pub(crate) fn id_number(first17: &str) -> String {
     domain::ResidentId::with_check(first17).unwrap()
 }
 
@@ -209,16 +222,8 @@ async fn import_report_and_protection(app: TestApp) {
 
     // The full number: only with the permission, and every view is audited.
     let id = item["id"].as_i64().unwrap();
-    let firm_user = app
-        .app
-        .store
-        .accounts()
-        .by_username("enterprise_demo")
-        .await
-        .unwrap()
-        .unwrap();
-    let principal = app.app.principal(firm_user.id).await.unwrap();
-    assert_eq!(app.app.reveal_id_number(&principal, id).await.unwrap(), a);
+    let firm = principal(&app, "enterprise_demo").await;
+    assert_eq!(app.app.reveal_id_number(&firm, id).await.unwrap(), a);
     let (audit, _) = app
         .app
         .store
@@ -242,15 +247,7 @@ async fn import_report_and_protection(app: TestApp) {
             .all(|r| !r.after_json.clone().unwrap_or_default().contains(&a)),
         "the audit log holds the number masked"
     );
-    let village = app
-        .app
-        .store
-        .accounts()
-        .by_username("village_officer")
-        .await
-        .unwrap()
-        .unwrap();
-    let village = app.app.principal(village.id).await.unwrap();
+    let village = principal(&app, "village_officer").await;
     assert!(matches!(
         app.app.reveal_id_number(&village, id).await,
         Err(app::AppError::Forbidden)
@@ -430,15 +427,7 @@ async fn declarations_upsert_batch_and_alerts(app: TestApp) {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 
     // The alert reaches the enterprise, and the community where the employee lives.
-    let firm_user = app
-        .app
-        .store
-        .accounts()
-        .by_username("enterprise_demo")
-        .await
-        .unwrap()
-        .unwrap();
-    let principal = app.app.principal(firm_user.id).await.unwrap();
+    let principal = principal(&app, "enterprise_demo").await;
     let (alerts, _) = app
         .app
         .store
@@ -457,7 +446,7 @@ async fn declarations_upsert_batch_and_alerts(app: TestApp) {
     assert_eq!(alert.temperature, 375);
     let community = mine[0].residence_region.clone().unwrap();
     let officer = domain::Principal {
-        user_id: firm_user.id,
+        user_id: principal.user_id,
         username: "community".into(),
         display_name: "社区".into(),
         grants: vec![domain::Grant::parse(domain::Role::VillageOfficer, Some(&community)).unwrap()],

@@ -3,30 +3,13 @@
 
 use crate::harness::{Options, Session, TestApp, form_body};
 use crate::scope_fixture::{Fixture, all_enterprises};
+use crate::workforce::{id_number, principal};
 use app::declarations::DeclarationItem;
-use domain::Principal;
 use reqwest::StatusCode;
 use std::collections::HashMap;
 use store::declarations::AlertFilter;
 use store::enterprises::EnterpriseFilter;
 use store::workforce::{EmployeeFilter, EmployeeRow};
-
-/// A valid resident ID number from 17 digits.
-fn id_number(first17: &str) -> String {
-    domain::ResidentId::with_check(first17).unwrap()
-}
-
-async fn principal(app: &TestApp, username: &str) -> Principal {
-    let user = app
-        .app
-        .store
-        .accounts()
-        .by_username(username)
-        .await
-        .unwrap()
-        .unwrap();
-    app.app.principal(user.id).await.unwrap()
-}
 
 /// Every employee as the system sees them (with today's declaration).
 async fn everyone(app: &TestApp) -> Vec<EmployeeRow> {
