@@ -9,6 +9,7 @@
 //! | secure cookies  | false              | `secure_cookies` | `FUGONG_SECURE_COOKIES` |            |
 //! | log filter      | info               | `log`            | `FUGONG_LOG`            |            |
 //! | ID-number keys  | `<data>/id-key`    | `id_key_file`    | `FUGONG_ID_KEY_FILE`    |            |
+//! | public address  | the Host header    | `public_url`     | `FUGONG_PUBLIC_URL`     |            |
 //!
 //! The TOML file is `--config FILE`, or `FUGONG_CONFIG`, or `fugong.toml` in the
 //! working directory if present.
@@ -32,6 +33,8 @@ pub struct Config {
     /// The ID-number key file; `None` means `id-key` in the data directory (created
     /// on first start). Several instances on one PostgreSQL must share one file.
     pub id_key_file: Option<PathBuf>,
+    /// `https://…` where people reach the server (links in QR codes); checked at load.
+    pub public_url: Option<String>,
 }
 
 /// Secrets never printed: the database password is redacted.
@@ -47,6 +50,7 @@ impl fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("log", &self.log)
             .field("id_key_file", &self.id_key_file)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -60,6 +64,7 @@ impl Default for Config {
             secure_cookies: false,
             log: "info".to_owned(),
             id_key_file: None,
+            public_url: None,
         }
     }
 }
@@ -74,6 +79,7 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     log: Option<String>,
     id_key_file: Option<PathBuf>,
+    public_url: Option<String>,
 }
 
 /// Flags given on the command line (already parsed by clap).
@@ -115,6 +121,12 @@ impl Config {
         if let Some(v) = env("FUGONG_ID_KEY_FILE").filter(|v| !v.trim().is_empty()) {
             c.id_key_file = Some(PathBuf::from(v));
         }
+        if let Some(v) = env("FUGONG_PUBLIC_URL").filter(|v| !v.trim().is_empty()) {
+            c.public_url = Some(v);
+        }
+        if let Some(url) = &c.public_url {
+            c.public_url = Some(check_public_url(url)?);
+        }
         if let Some(v) = &flags.listen {
             c.listen = v.clone();
         }
@@ -147,6 +159,9 @@ impl Config {
         if let Some(v) = file.id_key_file {
             self.id_key_file = Some(v);
         }
+        if let Some(v) = file.public_url {
+            self.public_url = Some(v);
+        }
         Ok(())
     }
 
@@ -168,6 +183,18 @@ impl Config {
     /// Loads the ID-number keys, creating the default file on first start.
     pub fn id_keys(&self) -> anyhow::Result<app::idkeys::IdKeys> {
         app::idkeys::IdKeys::load_or_create(&self.id_key_path()).map_err(anyhow::Error::msg)
+    }
+}
+
+/// `http(s)://host[:port][/path]` without a trailing slash; anything else refused by name.
+fn check_public_url(url: &str) -> anyhow::Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(r) if !r.is_empty() && !r.contains(char::is_whitespace) => Ok(url.to_owned()),
+        _ => bail!("public_url: expected http://… or https://…, got '{url}'"),
     }
 }
 

@@ -215,6 +215,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let settings = fugong::WebSettings {
                 demo,
                 secure_cookies: config.secure_cookies,
+                public_url: config.public_url.clone(),
             };
             let jobs = fugong::spawn_jobs(prepared.app.clone());
             fugong::serve(prepared.app, settings, listener, shutdown).await?;

@@ -32,6 +32,9 @@ pub struct WebSettings {
     pub demo: bool,
     /// Mark cookies `Secure` (set when served over https).
     pub secure_cookies: bool,
+    /// The address people reach the server at (`https://fugong.example.gov.cn`), for
+    /// links printed or encoded in QR codes; without it, the request's Host header.
+    pub public_url: Option<String>,
 }
 
 #[derive(Clone)]

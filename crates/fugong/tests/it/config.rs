@@ -169,3 +169,22 @@ fn database_urls_are_checked_and_passwords_hidden() {
     };
     assert!(!format!("{config:?}").contains("hunter2"));
 }
+
+#[test]
+fn public_url_is_checked() {
+    let flags = Flags::default();
+    let c = Config::load(
+        &flags,
+        env(&[("FUGONG_PUBLIC_URL", "https://fugong.zhaoqing.gov.cn/")]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.public_url.as_deref(),
+        Some("https://fugong.zhaoqing.gov.cn")
+    );
+    let err = Config::load(&flags, env(&[("FUGONG_PUBLIC_URL", "fugong.example")]))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("public_url"), "{err}");
+}

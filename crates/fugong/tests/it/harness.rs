@@ -105,6 +105,7 @@ impl TestApp {
         let settings = fugong::WebSettings {
             demo: opts.demo,
             secure_cookies: false,
+            public_url: None,
         };
         let server = tokio::spawn(fugong::serve(prepared.app, settings, listener, async {
             let _ = rx.await;

@@ -399,6 +399,9 @@ async fn region_choices(state: &AppState) -> WebResult<Vec<(String, String)>> {
 
 /// `https://host` of this request, for links printed or sent to phones.
 fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.settings.public_url {
+        return url.clone();
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
