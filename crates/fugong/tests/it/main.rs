@@ -29,3 +29,4 @@ mod shell;
 mod workforce;
 mod workforce_binary;
 mod workforce_pages;
+mod workforce_probes;

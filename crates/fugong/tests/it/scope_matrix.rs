@@ -525,14 +525,14 @@ async fn probe(app: &TestApp, fx: &Fixture, path: &str) {
             );
         }
         p if p.starts_with("/api/v1/employees") || p.starts_with("/api/v1/declarations") => {
-            crate::workforce::probe(app, fx, p).await
+            crate::workforce_probes::api(app, p).await
         }
         p if p.starts_with("/employees")
             || p.starts_with("/declarations")
             || p.starts_with("/alerts")
             || p.starts_with("/d/") =>
         {
-            crate::workforce_pages::probe(app, fx, p).await
+            crate::workforce_probes::pages(app, fx, p).await
         }
         other => panic!("no scope-leak probe for scoped route {other}: add one to access::probe"),
     }

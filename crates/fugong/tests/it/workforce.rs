@@ -4,7 +4,6 @@
 //! scope probes of the API routes.
 
 use crate::harness::{Backend, Options, TestApp};
-use crate::scope_fixture::Fixture;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use store::workforce::{EmployeeFilter, EmployeeRow};
@@ -93,7 +92,7 @@ const HEADERS: [&str; 5] = [
     "居住村（社区）代码",
 ];
 
-fn sheet(rows: &[[&str; 5]]) -> Vec<u8> {
+pub(crate) fn sheet(rows: &[[&str; 5]]) -> Vec<u8> {
     let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|r| r.iter().map(|c| (*c).to_owned()).collect())
@@ -101,7 +100,7 @@ fn sheet(rows: &[[&str; 5]]) -> Vec<u8> {
     app::excel::workbook("员工档案", &HEADERS, &rows).unwrap()
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     enterprise_id: i64,
@@ -643,142 +642,3 @@ async fn declarations_by_sheet(app: TestApp) {
     );
 }
 both!(declarations_by_sheet, Options { demo: true });
-
-/// Scope probes of the API routes (called by the scope-leak matrix).
-pub(crate) async fn probe(app: &TestApp, _fx: &Fixture, path: &str) {
-    let duanzhou = token(app, "duanzhou_officer").await;
-    let sihui = token(app, "sihui_officer").await;
-    let bank = token(app, "bank_demo").await;
-    let firm = token(app, "enterprise_demo").await;
-    let all = employees_in(app, None).await;
-    let in_sihui = all.iter().find(|e| e.enterprise_id == 1).unwrap();
-    match path {
-        "/api/v1/employees" => {
-            let (_, v) = api_get(app, &duanzhou, "/api/v1/employees?page=1").await;
-            let items = v["items"].as_array().unwrap();
-            assert!(!items.is_empty());
-            assert!(items.iter().all(|i| {
-                i["enterprise_id"] != 1
-                    || i["residence_region"]
-                        .as_str()
-                        .is_some_and(|r| r.starts_with("441202"))
-            }));
-            let (_, v) = api_get(app, &duanzhou, "/api/v1/employees?enterprise_id=1").await;
-            assert!(
-                v["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .all(|i| i["residence_region"]
-                        .as_str()
-                        .is_some_and(|r| r.starts_with("441202"))),
-                "only residents of the district"
-            );
-            let (_, v) = api_get(app, &bank, "/api/v1/employees").await;
-            assert_eq!(v["total"], 0, "a bank sees no employee");
-            let (_, v) = api_get(app, &firm, "/api/v1/employees").await;
-            assert!(
-                v["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .all(|i| i["enterprise_id"] == 1)
-            );
-        }
-        "/api/v1/employees/{id}" => {
-            let foreign = all
-                .iter()
-                .find(|e| {
-                    e.enterprise_id != 1
-                        && !e
-                            .residence_region
-                            .as_deref()
-                            .unwrap_or("")
-                            .starts_with("441284")
-                })
-                .filter(|e| {
-                    !e.residence_region
-                        .as_deref()
-                        .unwrap_or("")
-                        .starts_with("441202")
-                });
-            let p = format!("/api/v1/employees/{}", in_sihui.id);
-            let visible_to_duanzhou = in_sihui
-                .residence_region
-                .as_deref()
-                .unwrap_or("")
-                .starts_with("441202");
-            let (status, _) = api_get(app, &duanzhou, &p).await;
-            assert_eq!(status == StatusCode::OK, visible_to_duanzhou);
-            assert_eq!(api_get(app, &sihui, &p).await.0, StatusCode::OK);
-            assert_eq!(api_get(app, &bank, &p).await.0, StatusCode::NOT_FOUND);
-            if let Some(f) = foreign {
-                let (status, _) = api_get(app, &firm, &format!("/api/v1/employees/{}", f.id)).await;
-                assert_eq!(
-                    status,
-                    StatusCode::NOT_FOUND,
-                    "another enterprise's employee"
-                );
-            }
-        }
-        "/api/v1/employees/lookup" => {
-            // Covered with real numbers in import_report_and_protection; here: a bank
-            // finds nothing even for a valid number.
-            let n = id_number("44120219900307123");
-            let (_, v) = api_get(app, &bank, &format!("{path}?id_number={n}")).await;
-            assert_eq!(v["items"].as_array().unwrap().len(), 0);
-        }
-        "/api/v1/employees/import" => {
-            let bytes = sheet(&[[
-                "越权",
-                &id_number("44120219900307123"),
-                "13800000001",
-                "",
-                "",
-            ]]);
-            let (status, _) = upload(app, &duanzhou, 1, bytes).await;
-            assert_eq!(
-                status,
-                StatusCode::NOT_FOUND,
-                "a sibling district cannot import into a 四会 enterprise"
-            );
-        }
-        "/api/v1/declarations" => {
-            let (status, v) = api_post(
-                app,
-                &duanzhou,
-                path,
-                &json!({"employee_id": in_sihui.id, "temperature": 36.5}),
-            )
-            .await;
-            assert_eq!(
-                (status, v["errors"][0]["code"].as_str()),
-                (StatusCode::UNPROCESSABLE_ENTITY, Some("employee_unknown"))
-            );
-            let (status, _) = api_post(
-                app,
-                &sihui,
-                path,
-                &json!({"employee_id": in_sihui.id, "temperature": 36.5}),
-            )
-            .await;
-            assert_eq!(status, StatusCode::OK);
-        }
-        "/api/v1/declarations/counts" => {
-            let (_, v) = api_get(app, &duanzhou, "/api/v1/declarations/counts?by=district").await;
-            let items = v["items"].as_array().unwrap();
-            assert!(items.iter().all(|i| i["key"] == "441202"), "{v}");
-            let (_, v) = api_get(app, &bank, path).await;
-            assert_eq!(v["declared"], 0);
-            let (_, v) = api_get(app, &firm, path).await;
-            assert!(
-                v["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .all(|i| i["key"] == "1")
-            );
-        }
-        other => panic!("no scope-leak probe for {other}: add one to workforce::probe"),
-    }
-}

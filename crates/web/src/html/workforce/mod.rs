@@ -6,8 +6,11 @@
 
 mod alerts;
 mod declarations;
+mod employee_file;
+mod employee_form;
 mod employees;
 mod import;
+mod links;
 mod personal;
 mod sheet;
 
@@ -36,7 +39,7 @@ pub fn routes() -> Routes {
             "GET POST",
             edit,
             Data::Scoped("employee"),
-            get(employees::new_form).post(employees::create),
+            get(employee_form::new_form).post(employee_form::create),
         )
         .add(
             "/employees/template",
@@ -57,7 +60,7 @@ pub fn routes() -> Routes {
             "GET",
             edit,
             Data::Scoped("employee"),
-            get(employees::links),
+            get(links::links),
         )
         .add(
             "/employees/import",
@@ -87,28 +90,28 @@ pub fn routes() -> Routes {
             "GET",
             Access::SignedIn,
             Data::Scoped("employee"),
-            get(employees::detail),
+            get(employee_file::detail),
         )
         .add(
             "/employees/{id}/edit",
             "GET POST",
             edit,
             Data::Scoped("employee"),
-            get(employees::edit_form).post(employees::update),
+            get(employee_form::edit_form).post(employee_form::update),
         )
         .add(
             "/employees/{id}/reveal",
             "POST",
             Access::Permitted(Action::ViewIdNumber),
             Data::Scoped("employee"),
-            post(employees::reveal),
+            post(employee_file::reveal),
         )
         .add(
             "/employees/{id}/link/revoke",
             "POST",
             edit,
             Data::Scoped("employee"),
-            post(employees::revoke_link),
+            post(employee_file::revoke_link),
         )
         .add(
             // The employee's own page: the signed link is the credential (no account,
